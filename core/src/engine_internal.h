@@ -1,0 +1,61 @@
+/*
+ * engine_internal.h — the engine's private structs, shared by engine.c (the
+ * registry and extraction loop), loader.c (dlopen and descriptor checks) and
+ * host.c (the services table handed to plugins).
+ */
+#ifndef KH_ENGINE_INTERNAL_H
+#define KH_ENGINE_INTERNAL_H
+
+#include "kaohe/kaohe.h"
+
+/* One loaded plugin. */
+typedef struct kh_plugin_slot {
+    struct kh_engine *engine;          /* back pointer, borrowed */
+    void *dl;                          /* dlopen handle, owned */
+    const kh_plugin_descriptor *desc;  /* static in the plugin */
+    void *state;                       /* plugin's, released by desc->fini */
+    kh_host host;                      /* the table given to init; ctx = slot */
+    kh_plugin_info info;               /* strings borrowed from desc / path */
+    char *path;                        /* owned */
+} kh_plugin_slot;
+
+struct kh_engine {
+    kh_engine_options opts;
+    kh_error last;                     /* kh_engine_last_error() */
+    kh_plugin_slot **slots;            /* owned array of owned slots */
+    size_t slots_count;
+    char **load_errors;                /* owned "path: reason" lines */
+    size_t load_errors_count;
+};
+
+/* Where one plugin's facts for one document go (host->emit's kh_sink). */
+struct kh_sink {
+    kh_plugin_slot *slot;              /* the emitting plugin */
+    const kh_document *document;       /* borrowed */
+    const kh_doc *view;                /* borrowed */
+    kh_factset *facts;                 /* borrowed, receives the facts */
+    unsigned refused;                  /* emits refused (bad key, span …) */
+};
+
+/* host.c: fill slot->host for a plugin slot. */
+void kh_host__init(kh_plugin_slot *slot);
+/* host.c: log through the engine's callback (origin may be NULL = engine). */
+void kh_host__log(struct kh_engine *e, kh_log_level level, const char *origin,
+                  const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* host.c: the sentence around offset (also used by the core). */
+void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
+                              size_t *end);
+
+/* loader.c: dlopen path and check its descriptor; on success *out is a new
+ * slot (not yet initialised). On failure returns a KH_E* code with
+ * "reason" (without the path) in reason. */
+int kh_loader__open(struct kh_engine *e, const char *path, kh_plugin_slot **out,
+                    char *reason, size_t reason_size);
+/* loader.c: fini (if initialised), dlclose and free. Accepts NULL. */
+void kh_loader__close(kh_plugin_slot *slot);
+
+#endif

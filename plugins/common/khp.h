@@ -1,0 +1,112 @@
+/*
+ * khp.h — helpers shared by kaohe's own extractor plugins. Compiled into each
+ * plugin as a static library; uses only kaohe/plugin.h (links no core code).
+ *
+ * The shape every family plugin follows (fast: never every pattern over the
+ * whole document):
+ *   init:    khp_init(&k, host, "name"); compile an ANCHOR pattern (an
+ *            alternation of the family's keywords) and the local patterns.
+ *   extract: khp_each_anchor(): one pass of the anchor pattern over the text;
+ *            for each anchor, take its sentence (host->sentence_bounds) and
+ *            run the local patterns in that window only; check scope with
+ *            khp_scope(); emit with khp_emit_number().
+ *   fini:    khp_fini() frees what khp compiled; free your own patterns.
+ *
+ * Scope rules (facts.md): a figure is a fact only if it describes the whole
+ * reporting unit for the reported year. khp_scope() looks at the clause and
+ * sentence around a figure and returns the reasons it is NOT such a fact.
+ */
+#ifndef KHP_H
+#define KHP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kaohe/plugin.h"
+
+/* Per-plugin helper state; lives inside the plugin's own state struct. */
+typedef struct khp {
+    const kh_host *host;   /* borrowed from init() */
+    const char *name;      /* plugin name, static */
+    kh_re *scope_target;   /* 力争 确保 计划 目标 将 拟 … */
+    kh_re *scope_require;  /* 不少于 不低于 要求 应当 须 每人每年 */
+    kh_re *scope_multiyear;/* 近三年 去年以来 累计 历年 以来共 “十三五”以来 */
+    kh_re *scope_partial;  /* 上半年 一季度 1-7月 截至9月底 … */
+    kh_re *scope_court;    /* 法院受理 法院新收 人民法院审结 … */
+    kh_re *scope_prior;    /* 去年 上年 同比 较上年 (a comparison figure) */
+    kh_re *scope_part;     /* one township / sub-unit: 某镇 街道 社区 … */
+    kh_re *scope_month;    /* month cut-offs: 截至9月底, 1-7月, 3月份 */
+    kh_re *year_re;        /* the report year in the title */
+    const char *year_text; /* document the cached year belongs to */
+    size_t year_len;
+    int year;              /* cached khp_report_year() result */
+} khp;
+
+/* Reasons a figure is not a whole-unit, reported-year fact. */
+enum {
+    KHP_SCOPE_OK = 0,
+    KHP_SCOPE_TARGET = 1u << 0,   /* a target or plan (力争, 确保 … 达到) */
+    KHP_SCOPE_REQUIRE = 1u << 1,  /* a rule's requirement (不少于60学时) */
+    KHP_SCOPE_MULTIYEAR = 1u << 2,/* spans several years (近三年来, 去年以来) */
+    KHP_SCOPE_PARTIAL = 1u << 3,  /* an earlier cut-off (上半年, 1-7月, 截至9月底) */
+    KHP_SCOPE_COURT = 1u << 4,    /* a court's own statistics */
+    KHP_SCOPE_PRIOR = 1u << 5,    /* a prior year quoted for comparison */
+    KHP_SCOPE_PART = 1u << 6      /* one department / township / programme */
+};
+
+/* Compile the shared scope patterns. Returns KH_PLUGIN_OK or an error (logged). */
+int khp_init(khp *k, const kh_host *host, const char *name);
+void khp_fini(khp *k);
+
+/* Compile a pattern or log "pattern N: message" and return NULL. */
+kh_re *khp_compile(khp *k, const char *pattern);
+void khp_free_re(khp *k, kh_re **re); /* frees and NULLs; accepts NULL */
+
+/* The clause around [start, end): bounded by ，,；;。：:！？ and line breaks
+ * (and the sentence bounds). */
+void khp_clause_bounds(const kh_doc *doc, size_t start, size_t end,
+                       size_t *clause_start, size_t *clause_end);
+
+/* Scope check for the figure at [fig_start, fig_end) whose anchor keyword
+ * begins at anchor. Looks at the clause holding the figure, the text from the
+ * sentence start to the figure, and for multi-year/partial markers also the
+ * start of the sentence. `report_year` (0 = unknown) lets "2023年" before a
+ * 2024 figure count as PRIOR. Returns KHP_SCOPE_OK or a mask of reasons. */
+unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
+                   size_t fig_end);
+
+/* Human-readable names of the reasons in mask, e.g. "target,multiyear". */
+const char *khp_scope_name(unsigned mask, char *buf, size_t size);
+
+/* Iterate matches of `anchor` over the whole document. For each match the
+ * callback gets the match and the sentence bounds; returning non-zero stops.
+ * Returns 0, or the callback's non-zero value, or a negative matcher error. */
+typedef int (*khp_anchor_fn)(khp *k, const kh_doc *doc, const kh_match *m,
+                             size_t sent_start, size_t sent_end, void *ud);
+int khp_each_anchor(khp *k, kh_re *anchor, const kh_doc *doc, khp_anchor_fn fn,
+                    void *ud);
+
+/* Parse the number at doc->text[pos..limit) with the host parser; on success
+ * *n holds ABSOLUTE offsets (n->start, n->end) and true is returned. */
+bool khp_number_at(khp *k, const kh_doc *doc, size_t pos, size_t limit,
+                   kh_number *n);
+
+/* Emit a numeric fact. Evidence is [ev_start, ev_end). Returns host status. */
+int khp_emit_number(khp *k, kh_sink *sink, const char *key, double value,
+                    const char *unit, kh_qualifier q, kh_basis basis,
+                    size_t ev_start, size_t ev_end, int confidence,
+                    const char *note);
+/* Emit a text fact (dates, names). */
+int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
+                  const char *unit, kh_basis basis, size_t ev_start,
+                  size_t ev_end, int confidence, const char *note);
+
+/* True when text[start..end) contains the UTF-8 literal s. */
+bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s);
+
+/* The year the report is about, read once per document from its title or
+ * first lines ("关于2024年法治政府建设情况的报告", "2024年法治政府建设工作报告");
+ * 0 when not found. Cheap: scans only the first 600 bytes. */
+int khp_report_year(khp *k, const kh_doc *doc);
+
+#endif
