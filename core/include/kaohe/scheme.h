@@ -79,7 +79,7 @@ typedef struct kh_scheme {
     unsigned timeout_ms;             /* wall clock, default 2000 */
     char *dir;          /* directory of the scheme (scripts, lib/, tests/) */
     char *yaml_path;    /* path of scheme.yaml */
-    char sha256[65];    /* hex SHA-256 over scheme.yaml, lib/*.lua and every
+    char sha256[65];    /* hex SHA-256 over scheme.yaml, the lib .lua files and every
                            script, in a fixed order */
 } kh_scheme;
 

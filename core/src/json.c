@@ -1,0 +1,174 @@
+/* json.c — streaming JSON writer (see json.h). */
+#include "json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kh_json_init(kh_json *j, FILE *out, bool pretty)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+    j->pretty = pretty;
+    j->first[0] = true;
+}
+
+static void indent(kh_json *j)
+{
+    if (!j->pretty)
+        return;
+    fputc('\n', j->out);
+    for (int i = 0; i < j->depth; i++)
+        fputs("  ", j->out);
+}
+
+/* Before any value or key: comma and indentation as needed. */
+static void before_value(kh_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (!j->first[j->depth])
+        fputc(',', j->out);
+    j->first[j->depth] = false;
+    if (j->depth > 0)
+        indent(j);
+}
+
+static void open(kh_json *j, char c)
+{
+    before_value(j);
+    fputc(c, j->out);
+    if (j->depth + 1 < KH_JSON_MAX_DEPTH)
+        j->depth++;
+    j->first[j->depth] = true;
+}
+
+static void close_(kh_json *j, char c)
+{
+    bool empty = j->first[j->depth];
+    if (j->depth > 0)
+        j->depth--;
+    if (!empty)
+        indent(j);
+    fputc(c, j->out);
+}
+
+void kh_json_object(kh_json *j) { open(j, '{'); }
+void kh_json_object_end(kh_json *j) { close_(j, '}'); }
+void kh_json_array(kh_json *j) { open(j, '['); }
+void kh_json_array_end(kh_json *j) { close_(j, ']'); }
+
+static void write_escaped(FILE *out, const char *s, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                fprintf(out, "\\u%04x", c);
+            else
+                fputc(c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void kh_json_key(kh_json *j, const char *key)
+{
+    before_value(j);
+    write_escaped(j->out, key, strlen(key));
+    fputs(j->pretty ? ": " : ":", j->out);
+    j->after_key = true;
+}
+
+void kh_json_string_n(kh_json *j, const char *s, size_t n)
+{
+    before_value(j);
+    write_escaped(j->out, s, n);
+}
+
+void kh_json_string(kh_json *j, const char *s)
+{
+    if (!s) {
+        kh_json_null(j);
+        return;
+    }
+    kh_json_string_n(j, s, strlen(s));
+}
+
+char *kh_format_double(double v, char *buf, size_t size)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "null");
+        return buf;
+    }
+    if (v == 0) {
+        snprintf(buf, size, "0");
+        return buf;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    /* avoid exponent notation for ordinary magnitudes */
+    if (strchr(buf, 'e') && fabs(v) < 1e15 && fabs(v) >= 1e-6) {
+        snprintf(buf, size, "%.6f", v);
+        char *p = buf + strlen(buf) - 1;
+        while (p > buf && *p == '0')
+            *p-- = '\0';
+        if (*p == '.')
+            *p = '\0';
+    }
+    return buf;
+}
+
+void kh_json_number(kh_json *j, double v)
+{
+    char buf[64];
+    before_value(j);
+    fputs(kh_format_double(v, buf, sizeof buf), j->out);
+}
+
+void kh_json_int(kh_json *j, long long v)
+{
+    before_value(j);
+    fprintf(j->out, "%lld", v);
+}
+
+void kh_json_bool(kh_json *j, bool v)
+{
+    before_value(j);
+    fputs(v ? "true" : "false", j->out);
+}
+
+void kh_json_null(kh_json *j)
+{
+    before_value(j);
+    fputs("null", j->out);
+}
+
+void kh_json_raw(kh_json *j, const char *json)
+{
+    before_value(j);
+    fputs(json, j->out);
+}
+
+void kh_json_kstring(kh_json *j, const char *key, const char *s) { kh_json_key(j, key); kh_json_string(j, s); }
+void kh_json_knumber(kh_json *j, const char *key, double v) { kh_json_key(j, key); kh_json_number(j, v); }
+void kh_json_kint(kh_json *j, const char *key, long long v) { kh_json_key(j, key); kh_json_int(j, v); }
+void kh_json_kbool(kh_json *j, const char *key, bool v) { kh_json_key(j, key); kh_json_bool(j, v); }
+void kh_json_knull(kh_json *j, const char *key) { kh_json_key(j, key); kh_json_null(j); }
+
+void kh_json_end(kh_json *j)
+{
+    fputc('\n', j->out);
+}

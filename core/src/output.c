@@ -1,0 +1,525 @@
+/* output.c — table / JSON / CSV renderings of extract and score results. */
+#include "output.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+char *kh_output_fact_value(const kh_fact *f, char *buf, size_t size)
+{
+    if (f->type == KH_VALUE_TEXT)
+        snprintf(buf, size, "%s", f->text ? f->text : "");
+    else
+        kh_format_double(f->number, buf, size);
+    return buf;
+}
+
+static void evidence_json(kh_json *j, const kh_evidence *ev)
+{
+    kh_json_key(j, "evidence");
+    if (!ev->text) {
+        kh_json_null(j);
+        return;
+    }
+    kh_json_object(j);
+    kh_json_kstring(j, "text", ev->text);
+    kh_json_kint(j, "line", ev->line);
+    kh_json_kint(j, "column", ev->column);
+    kh_json_object_end(j);
+}
+
+static void fact_body_json(kh_json *j, const kh_fact *f)
+{
+    kh_json_kstring(j, "key", f->key);
+    kh_json_key(j, "value");
+    if (f->type == KH_VALUE_TEXT)
+        kh_json_string(j, f->text);
+    else
+        kh_json_number(j, f->number);
+    kh_json_kstring(j, "unit", f->unit ? f->unit : "");
+    kh_json_kstring(j, "qualifier", kh_qualifier_name(f->qualifier));
+    kh_json_kstring(j, "basis", kh_basis_name(f->basis));
+    evidence_json(j, &f->evidence);
+    kh_json_kstring(j, "plugin", f->plugin);
+    kh_json_kstring(j, "origin", kh_origin_name(f->origin));
+    kh_json_kint(j, "confidence", f->confidence);
+    if (f->note)
+        kh_json_kstring(j, "note", f->note);
+}
+
+void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
+                         const kh_fact_entry *entry)
+{
+    kh_json_object(j);
+    fact_body_json(j, f);
+    if (with_candidates && entry) {
+        kh_json_key(j, "candidates");
+        kh_json_array(j);
+        for (size_t i = 1; i < entry->count; i++) {
+            kh_json_object(j);
+            fact_body_json(j, &entry->facts[i]);
+            kh_json_object_end(j);
+        }
+        kh_json_array_end(j);
+    }
+    kh_json_object_end(j);
+}
+
+static void unit_year_json(kh_json *j, const kh_input *in)
+{
+    kh_json_kstring(j, "path", in->path);
+    kh_json_kstring(j, "unit", in->unit);
+    kh_json_key(j, "year");
+    if (in->year)
+        kh_json_int(j, in->year);
+    else
+        kh_json_null(j);
+}
+
+static void errors_json(kh_json *j, const kh_input *in)
+{
+    kh_json_key(j, "errors");
+    kh_json_array(j);
+    if (in->error)
+        kh_json_string(j, in->error);
+    for (size_t i = 0; in->facts && i < kh_factset_error_count(in->facts); i++)
+        kh_json_string(j, kh_factset_error_at(in->facts, i));
+    kh_json_array_end(j);
+}
+
+static void extract_json(FILE *out, const kh_input *inputs, size_t count)
+{
+    kh_json j;
+    kh_json_init(&j, out, true);
+    kh_json_object(&j);
+    kh_json_key(&j, "documents");
+    kh_json_array(&j);
+    for (size_t i = 0; i < count; i++) {
+        const kh_input *in = &inputs[i];
+        kh_json_object(&j);
+        unit_year_json(&j, in);
+        kh_json_kstring(&j, "encoding", in->encoding);
+        kh_json_kbool(&j, "ok", in->error == NULL);
+        kh_json_key(&j, "facts");
+        kh_json_array(&j);
+        for (size_t k = 0; in->facts && k < kh_factset_count(in->facts); k++) {
+            const kh_fact_entry *e = kh_factset_at(in->facts, k);
+            kh_output_fact_json(&j, &e->facts[0], true, e);
+        }
+        kh_json_array_end(&j);
+        errors_json(&j, in);
+        kh_json_object_end(&j);
+    }
+    kh_json_array_end(&j);
+    kh_json_object_end(&j);
+    kh_json_end(&j);
+}
+
+static void evidence_cell(const kh_evidence *ev, char *buf, size_t size)
+{
+    if (!ev->text)
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%d:%d %s", ev->line, ev->column, ev->text);
+}
+
+static void extract_table(FILE *out, const kh_input *inputs, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const kh_input *in = &inputs[i];
+        if (i)
+            fputc('\n', out);
+        if (in->error) {
+            fprintf(out, "%s\n  FAILED: %s\n", in->path, in->error);
+            continue;
+        }
+        fprintf(out, "%s  (%s%s%s, %s)\n", in->path, in->unit ? in->unit : "单位未识别",
+                in->year ? " " : "", "", in->encoding);
+        if (in->year)
+            fprintf(out, "  年度 %d\n", in->year);
+        static const char *const hdr[] = {"事实", "值", "限定", "依据", "其他候选", "佐证 行:列 原文"};
+        kh_table *t = kh_table_new(6, hdr);
+        kh_table_align_right(t, 1);
+        kh_table_max_width(t, 5, 60);
+        for (size_t k = 0; k < kh_factset_count(in->facts); k++) {
+            const kh_fact_entry *e = kh_factset_at(in->facts, k);
+            const kh_fact *f = &e->facts[0];
+            char val[128], ev[1024], cand[128] = "";
+            kh_output_fact_value(f, val, sizeof val);
+            evidence_cell(&f->evidence, ev, sizeof ev);
+            size_t used = 0;
+            for (size_t c = 1; c < e->count && used < sizeof cand - 24; c++) {
+                char v[64];
+                int n = snprintf(cand + used, sizeof cand - used, "%s%s", c > 1 ? "," : "",
+                                 kh_output_fact_value(&e->facts[c], v, sizeof v));
+                if (n > 0)
+                    used += (size_t)n;
+            }
+            const char *row[] = {f->key, val, kh_qualifier_name(f->qualifier),
+                                 kh_basis_name(f->basis), cand, ev};
+            kh_table_add(t, row);
+        }
+        kh_table_print(t, out);
+        kh_table_free(t);
+        for (size_t k = 0; k < kh_factset_error_count(in->facts); k++)
+            fprintf(out, "  warning: %s\n", kh_factset_error_at(in->facts, k));
+    }
+}
+
+void kh_output_extract(FILE *out, kh_format fmt, const kh_input *inputs,
+                       size_t count)
+{
+    if (fmt == KH_FMT_JSON)
+        extract_json(out, inputs, count);
+    else
+        extract_table(out, inputs, count);
+}
+
+/* ---- score ---- */
+
+/* Order: ranked results by rank (ties in input order), failed inputs last. */
+static size_t *rank_order(kh_report_score *const *scores, size_t count)
+{
+    size_t *ord = malloc((count ? count : 1) * sizeof *ord);
+    if (!ord)
+        return NULL;
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < count; i++)
+            if ((pass == 0) == (scores[i] != NULL))
+                ord[n++] = i;
+    /* insertion sort of the scored prefix by rank: stable, small n */
+    size_t scored = 0;
+    while (scored < count && scores[ord[scored]])
+        scored++;
+    for (size_t i = 1; i < scored; i++) {
+        size_t v = ord[i], k = i;
+        while (k > 0 && scores[ord[k - 1]]->rank > scores[v]->rank) {
+            ord[k] = ord[k - 1];
+            k--;
+        }
+        ord[k] = v;
+    }
+    return ord;
+}
+
+static void indicator_json(kh_json *j, const kh_indicator_result *r)
+{
+    const kh_indicator *ind = r->indicator;
+    kh_json_object(j);
+    kh_json_kstring(j, "id", ind->id);
+    kh_json_kstring(j, "name", ind->name);
+    kh_json_kstring(j, "category", ind->category);
+    kh_json_knumber(j, "max", ind->max);
+    kh_json_key(j, "points");
+    if (r->excluded)
+        kh_json_null(j);
+    else
+        kh_json_number(j, r->points);
+    kh_json_kstring(j, "status", kh_status_name(r->status));
+    kh_json_kbool(j, "monitor", ind->monitor);
+    kh_json_kbool(j, "review", r->status != KH_STATUS_SCORED);
+    kh_json_key(j, "facts");
+    kh_json_array(j);
+    for (size_t i = 0; i < r->facts_count; i++)
+        kh_output_fact_json(j, &r->facts[i], false, NULL);
+    kh_json_array_end(j);
+    kh_json_key(j, "missing");
+    kh_json_array(j);
+    for (size_t i = 0; i < r->missing_count; i++)
+        kh_json_string(j, r->missing[i]);
+    kh_json_array_end(j);
+    kh_json_kstring(j, "branch", r->branch);
+    kh_json_kstring(j, "explanation", r->explanation);
+    if (r->error)
+        kh_json_kstring(j, "error", r->error);
+    kh_json_kstring(j, "script", ind->script);
+    if (r->line)
+        kh_json_kint(j, "line", r->line);
+    kh_json_object_end(j);
+}
+
+static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
+                       kh_report_score *const *scores, size_t count)
+{
+    kh_json j;
+    kh_json_init(&j, out, true);
+    kh_json_object(&j);
+    kh_json_key(&j, "scheme");
+    kh_json_object(&j);
+    kh_json_kstring(&j, "id", scheme->id);
+    kh_json_kstring(&j, "name", scheme->name);
+    kh_json_kstring(&j, "version", scheme->version);
+    kh_json_kstring(&j, "sha256", scheme->sha256);
+    kh_json_knumber(&j, "total", scheme->total);
+    static const char *const policies[] = {"zero", "half", "exclude"};
+    kh_json_kstring(&j, "missing", policies[scheme->missing % 3]);
+    kh_json_object_end(&j);
+    kh_json_key(&j, "results");
+    kh_json_array(&j);
+    size_t *ord = rank_order(scores, count);
+    for (size_t n = 0; ord && n < count; n++) {
+        size_t i = ord[n];
+        const kh_input *in = &inputs[i];
+        const kh_report_score *s = scores[i];
+        kh_json_object(&j);
+        unit_year_json(&j, in);
+        if (!s) {
+            kh_json_knull(&j, "total");
+            kh_json_knull(&j, "grade");
+            kh_json_knull(&j, "rank");
+            kh_json_key(&j, "indicators");
+            kh_json_array(&j);
+            kh_json_array_end(&j);
+            kh_json_key(&j, "adjustments");
+            kh_json_array(&j);
+            kh_json_array_end(&j);
+            errors_json(&j, in);
+            kh_json_object_end(&j);
+            continue;
+        }
+        kh_json_knumber(&j, "total", s->total);
+        kh_json_kstring(&j, "grade", s->grade);
+        kh_json_kint(&j, "rank", s->rank);
+        kh_json_key(&j, "indicators");
+        kh_json_array(&j);
+        for (size_t k = 0; k < s->indicators_count; k++)
+            indicator_json(&j, &s->indicators[k]);
+        kh_json_array_end(&j);
+        kh_json_key(&j, "adjustments");
+        kh_json_array(&j);
+        for (size_t k = 0; k < s->adjustments_count; k++) {
+            kh_json_object(&j);
+            kh_json_kstring(&j, "id", s->adjustments[k].id);
+            kh_json_kstring(&j, "name", s->adjustments[k].name);
+            kh_json_knumber(&j, "points", s->adjustments[k].points);
+            kh_json_object_end(&j);
+        }
+        kh_json_array_end(&j);
+        kh_json_key(&j, "review");
+        kh_json_array(&j);
+        for (size_t k = 0; k < s->indicators_count; k++)
+            if (s->indicators[k].status != KH_STATUS_SCORED)
+                kh_json_string(&j, s->indicators[k].indicator->id);
+        kh_json_array_end(&j);
+        errors_json(&j, in);
+        kh_json_object_end(&j);
+    }
+    free(ord);
+    kh_json_array_end(&j);
+    kh_json_object_end(&j);
+    kh_json_end(&j);
+}
+
+static const char *unit_label(const kh_input *in)
+{
+    return in->unit ? in->unit : "单位未识别";
+}
+
+static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
+                        kh_report_score *const *scores, size_t count)
+{
+    size_t *ord = rank_order(scores, count);
+    if (!ord)
+        return;
+    fprintf(out, "%s  %s  (%s)\n\n", scheme->name, scheme->version, scheme->id);
+    static const char *const hdr[] = {"排名", "单位", "年度", "总分", "等次", "待核查", "文件"};
+    kh_table *t = kh_table_new(7, hdr);
+    kh_table_align_right(t, 0);
+    kh_table_align_right(t, 3);
+    kh_table_align_right(t, 5);
+    for (size_t n = 0; n < count; n++) {
+        size_t i = ord[n];
+        const kh_report_score *s = scores[i];
+        if (!s)
+            continue;
+        char rank[16], year[16], total[32], review[16];
+        size_t nrev = 0;
+        for (size_t k = 0; k < s->indicators_count; k++)
+            if (s->indicators[k].status != KH_STATUS_SCORED)
+                nrev++;
+        snprintf(rank, sizeof rank, "%d", s->rank);
+        snprintf(year, sizeof year, "%d", inputs[i].year);
+        snprintf(total, sizeof total, "%.2f", s->total);
+        snprintf(review, sizeof review, "%zu", nrev);
+        const char *row[] = {rank, unit_label(&inputs[i]), inputs[i].year ? year : "-",
+                             total, s->grade ? s->grade : "-", review, inputs[i].path};
+        kh_table_add(t, row);
+    }
+    kh_table_print(t, out);
+    kh_table_free(t);
+
+    /* indicator by district */
+    size_t ncols = 2 + scheme->indicators_count;
+    const char **h = calloc(ncols, sizeof *h);
+    const char **row = calloc(ncols, sizeof *row);
+    char (*cells)[32] = calloc(ncols, sizeof *cells);
+    if (h && row && cells) {
+        h[0] = "排名";
+        h[1] = "单位";
+        for (size_t k = 0; k < scheme->indicators_count; k++)
+            h[2 + k] = scheme->indicators[k].id;
+        t = kh_table_new(ncols, h);
+        for (size_t c = 2; c < ncols; c++)
+            kh_table_align_right(t, c);
+        size_t rows = 0;
+        for (size_t n = 0; n < count; n++) {
+            size_t i = ord[n];
+            const kh_report_score *s = scores[i];
+            if (!s)
+                continue;
+            snprintf(cells[0], sizeof cells[0], "%d", s->rank);
+            row[0] = cells[0];
+            row[1] = unit_label(&inputs[i]);
+            for (size_t k = 0; k < s->indicators_count && 2 + k < ncols; k++) {
+                const kh_indicator_result *r = &s->indicators[k];
+                if (r->status == KH_STATUS_ERROR)
+                    snprintf(cells[2 + k], sizeof cells[0], "错误");
+                else if (r->excluded)
+                    snprintf(cells[2 + k], sizeof cells[0], "—");
+                else if (r->indicator->monitor)
+                    snprintf(cells[2 + k], sizeof cells[0], "%s",
+                             r->status == KH_STATUS_SCORED ? "监测" : "?");
+                else
+                    snprintf(cells[2 + k], sizeof cells[0], "%.2f%s", r->points,
+                             r->status == KH_STATUS_MISSING ? "?" : "");
+                row[2 + k] = cells[2 + k];
+            }
+            kh_table_add(t, row);
+            rows++;
+        }
+        if (rows) {
+            fprintf(out, "\n指标得分（? = 待核查）\n");
+            kh_table_print(t, out);
+        }
+        kh_table_free(t);
+    }
+    free(h);
+    free(row);
+    free(cells);
+
+    /* the 待核查 list */
+    bool header = false;
+    for (size_t n = 0; n < count; n++) {
+        size_t i = ord[n];
+        const kh_report_score *s = scores[i];
+        if (!s)
+            continue;
+        for (size_t k = 0; k < s->indicators_count; k++) {
+            const kh_indicator_result *r = &s->indicators[k];
+            if (r->status == KH_STATUS_SCORED)
+                continue;
+            if (!header) {
+                fprintf(out, "\n待核查\n");
+                header = true;
+            }
+            fprintf(out, "  %s  %s %s: ", unit_label(&inputs[i]), r->indicator->id,
+                    r->indicator->name);
+            if (r->status == KH_STATUS_ERROR)
+                fprintf(out, "规则错误 %s\n", r->error ? r->error : "");
+            else {
+                fprintf(out, "缺少事实 ");
+                for (size_t m = 0; m < r->missing_count; m++)
+                    fprintf(out, "%s%s", m ? ", " : "", r->missing[m]);
+                fprintf(out, "%s\n", r->explanation && *r->explanation ? "" : "");
+            }
+        }
+    }
+    bool failed_header = false;
+    for (size_t i = 0; i < count; i++) {
+        if (scores[i])
+            continue;
+        if (!failed_header) {
+            fprintf(out, "\n未能处理的文件\n");
+            failed_header = true;
+        }
+        fprintf(out, "  %s\n", inputs[i].error ? inputs[i].error : inputs[i].path);
+    }
+    free(ord);
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+    if (!s)
+        return;
+    bool quote = strpbrk(s, ",\"\n\r") != NULL;
+    if (!quote) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
+                      kh_report_score *const *scores, size_t count)
+{
+    size_t *ord = rank_order(scores, count);
+    if (!ord)
+        return;
+    fputs("rank,unit,year,total,grade,review,path", out);
+    for (size_t k = 0; k < scheme->indicators_count; k++) {
+        fputc(',', out);
+        csv_field(out, scheme->indicators[k].id);
+    }
+    fputs(",error\r\n", out);
+    for (size_t n = 0; n < count; n++) {
+        size_t i = ord[n];
+        const kh_report_score *s = scores[i];
+        char buf[64];
+        if (s)
+            fprintf(out, "%d,", s->rank);
+        else
+            fputc(',', out);
+        csv_field(out, inputs[i].unit);
+        fputc(',', out);
+        if (inputs[i].year)
+            fprintf(out, "%d", inputs[i].year);
+        fputc(',', out);
+        if (s) {
+            fprintf(out, "%.2f,", s->total);
+            csv_field(out, s->grade);
+            size_t nrev = 0;
+            for (size_t k = 0; k < s->indicators_count; k++)
+                if (s->indicators[k].status != KH_STATUS_SCORED)
+                    nrev++;
+            fprintf(out, ",%zu,", nrev);
+        } else {
+            fputs(",,,", out);
+        }
+        csv_field(out, inputs[i].path);
+        for (size_t k = 0; k < scheme->indicators_count; k++) {
+            fputc(',', out);
+            if (!s || k >= s->indicators_count)
+                continue;
+            const kh_indicator_result *r = &s->indicators[k];
+            if (r->status == KH_STATUS_ERROR)
+                fputs("error", out);
+            else if (!r->excluded && !r->indicator->monitor)
+                fputs(kh_format_double(round(r->points * 100) / 100, buf, sizeof buf), out);
+        }
+        fputc(',', out);
+        csv_field(out, s ? "" : inputs[i].error);
+        fputs("\r\n", out);
+    }
+    free(ord);
+}
+
+void kh_output_score(FILE *out, kh_format fmt, const kh_scheme *scheme,
+                     const kh_input *inputs, kh_report_score *const *scores,
+                     size_t count)
+{
+    if (fmt == KH_FMT_JSON)
+        score_json(out, scheme, inputs, scores, count);
+    else if (fmt == KH_FMT_CSV)
+        score_csv(out, scheme, inputs, scores, count);
+    else
+        score_table(out, scheme, inputs, scores, count);
+}

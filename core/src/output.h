@@ -1,0 +1,31 @@
+/*
+ * output.h — rendering extraction and scoring results as a table for people,
+ * JSON for programs (the stable contracts of the README) and CSV for
+ * spreadsheets.
+ */
+#ifndef KH_OUTPUT_H
+#define KH_OUTPUT_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* `kaohe extract` output for count inputs (failed inputs included). */
+void kh_output_extract(FILE *out, kh_format fmt, const kh_input *inputs,
+                       size_t count);
+
+/* `kaohe score` output. scores[i] belongs to inputs[i] and is NULL for a
+ * failed input. */
+void kh_output_score(FILE *out, kh_format fmt, const kh_scheme *scheme,
+                     const kh_input *inputs, kh_report_score *const *scores,
+                     size_t count);
+
+/* One fact as a JSON object (shared by extract and score outputs). */
+void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
+                         const kh_fact_entry *entry);
+
+/* Value of a fact as short text: "98.5", "2025-01-08". */
+char *kh_output_fact_value(const kh_fact *f, char *buf, size_t size);
+
+#endif
