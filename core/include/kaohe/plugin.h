@@ -250,6 +250,10 @@ typedef struct kh_plugin_descriptor {
 
 typedef const kh_plugin_descriptor *(*kh_plugin_entry_fn)(void);
 
+/* The entry every plugin defines (declared here so a plugin's definition has
+ * a prototype and the right visibility). */
+KH_PLUGIN_EXPORT const kh_plugin_descriptor *kh_plugin_entry(void);
+
 #ifdef __cplusplus
 }
 #endif

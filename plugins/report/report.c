@@ -1,0 +1,765 @@
+/*
+ * report.c — extractor plugin for what a report says about itself: the year
+ * it covers (report.year), the unit that reports (report.unit, as written in
+ * the title / first lines, without a trailing 人民政府 / 管理委员会), the date it
+ * was signed or published (report.published_date, ISO "2025-01-08"), and how
+ * many of the four mandatory sections it has as headings (report.sections:
+ * measures, shortcomings, first responsibility, plan; the flags go in `note`).
+ *
+ * Year and unit are read from the head of the document (title, first
+ * paragraph) and the signature; dates from the tail (signature) and the head
+ * (a web page's 发布日期); sections from one anchor pass over numbered heading
+ * lines (一、 / (一) / 第一部分). No pattern runs over the whole document except
+ * that anchor.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khp.h"
+
+/* Bytes of the document's head searched for title, year and unit, and of its
+ * tail searched for the signature. */
+#define HEAD_BYTES 3000
+#define TAIL_BYTES 2000
+
+#define YEAR "(?:19|20)[0-9]{2}"
+#define SUFFIX "(?<suf>人民政府|管理委员会|管委会)"
+#define PARTY "(?:中共[\\p{Han}]{2,20}?委(?:员会)?[ \\t]*)"
+#define LEAD "[ \\t#*>]*"
+/* Where a title or name may start: not inside a run of Han characters (a
+ * single line break between two CJK characters is removed by the
+ * normaliser, so a name can follow web-page chrome on the same line). */
+#define START "(?<![\\p{Han}])"
+/* Where a heading or signature may start: a line start, or just after a
+ * full stop / colon (paragraphs separated by one line break are joined). */
+#define PARA "(?:^|(?<=[。;!?:]))"
+/* Where a numbered heading may start: as PARA, or right after a title
+ * ("…情况的报告\n一、…" is joined into one line). */
+#define HEAD_START "(?:^|(?<=[。;!?:])|(?<=报告)|(?<=如下))"
+/* The signer before a signature date. */
+#define ORG                                                                   \
+    "[\\p{Han}()]{0,38}?(?:政府|委员会|管委会|管委|办公室|办|局|区委|县委|市委|小组)"
+#define TOPIC "(?:法治政府建设|依法行政|法治建设)"
+/* A date written with Arabic or Chinese numerals. */
+#define DATE                                                                   \
+    "(?<y>[0-9]{4}|[〇零○O一二三四五六七八九]{4})年"                              \
+    "(?<mo>[0-9]{1,2}|[一二三四五六七八九十]{1,2})月"                             \
+    "(?<d>[0-9]{1,2}|[一二三四五六七八九十]{1,3})日"
+
+enum { SEC_MEASURES = 0, SEC_SHORTCOMINGS, SEC_RESPONSIBILITY, SEC_PLAN, SEC_COUNT };
+static const char *const section_names[SEC_COUNT] = {"measures", "shortcomings",
+                                                     "responsibility", "plan"};
+
+/* A pattern for the year, with its confidence. */
+typedef struct year_rule {
+    const char *pattern;
+    int confidence;
+} year_rule;
+
+static const year_rule year_rules[] = {
+    /* 关于2024年法治政府建设情况的报告 */
+    {"关于(?<y>" YEAR ")年度?[^\\n。;]{0,30}?" TOPIC "[^\\n。;]{0,20}?报告", 95},
+    /* 威海火炬高技术产业开发区2017年法治政府建设工作报告 */
+    {"(?<y>" YEAR ")年度?[\\p{Han}]{0,12}?(?:法治政府建设|依法行政)(?:工作)?(?:情况)?的?"
+     "(?:报告|总结)",
+     90},
+    /* 现将2022年度荣成市法治政府建设工作情况报告如下 */
+    {"现将(?<y>" YEAR ")年度?[^\\n。]{0,30}?(?:法治政府建设|依法行政)[^\\n。]{0,16}?"
+     "(?:报告|汇报)如下",
+     85},
+    /* 一、2024年推进法治政府建设的主要举措和成效 */
+    {"(?m)" PARA LEAD "一、(?<y>" YEAR ")年度?[^\\n]{0,20}?(?:法治政府建设|依法行政)", 65},
+    /* first paragraph: 2024年,城阳区坚持… */
+    {"(?m)(?:^|(?<=[。:])|(?<=报告))[ \\t]*(?<y>" YEAR ")年(?:度|以来)?,", 60},
+};
+#define N_YEAR_RULES (sizeof year_rules / sizeof year_rules[0])
+
+/* A pattern for the unit (group `name`, optional `suf`), with its confidence
+ * and whether it runs on the tail instead of the head. */
+typedef struct unit_rule {
+    const char *pattern;
+    int confidence;
+    bool tail;
+} unit_rule;
+
+static const unit_rule unit_rules[] = {
+    /* 威海市文登区人民政府关于2024年… ; 中共XX区委XX区人民政府关于… */
+    {"(?m)" START LEAD PARTY "?(?<name>[\\p{Han}]{2,40}?)" SUFFIX "?[ \\t]*关于[ \\t]*" YEAR
+     "年",
+     90, false},
+    /* the line before a 关于 title: "# 中共峰城区委 峰城区人民政府" */
+    {"(?m)" START LEAD PARTY "?(?<name>[\\p{Han}]{2,40}?)" SUFFIX "[ \\t*]*\\n" LEAD "关于",
+     85, false},
+    /* 威海火炬高技术产业开发区2017年法治政府建设工作报告 */
+    {"(?m)" START LEAD "(?<name>[\\p{Han}]{2,40}?)" SUFFIX "?" YEAR
+     "年度?(?:法治政府建设|依法行政)",
+     90, false},
+    /* 现将2022年度荣成市法治政府建设工作情况报告如下 */
+    {"现将" YEAR "年度?(?<name>[\\p{Han}]{2,20}?)" SUFFIX "?(?:法治政府建设|依法行政)", 70,
+     false},
+    /* 2024年,城阳区坚持… */
+    {"(?m)(?:^|(?<=[。:])|(?<=报告))[ \\t]*" YEAR "年(?:度|以来)?,(?<name>[\\p{Han}]{2,15}?)"
+     SUFFIX "?(?:坚持|始终|深入|认真|全面|在|紧紧|聚焦|以|围绕|着力|持续)",
+     60, false},
+    /* signature: 荣成市人民政府 \n 2023年1月10日 */
+    {"(?m)" PARA "[ \\t]*(?<name>[\\p{Han}]{2,30}?)" SUFFIX "[ \\t]*\\n?[ \\t]*" DATE, 75,
+     true},
+};
+#define N_UNIT_RULES (sizeof unit_rules / sizeof unit_rules[0])
+
+/* ---- traditional characters ---------------------------------------------- */
+
+/* Simplified → traditional form(s) of the characters this plugin's patterns
+ * use, so a report in traditional characters (規範性文件, 調解, 審查) matches
+ * too. Patterns are written in simplified characters and widened once in
+ * init: 调 → [调調]. */
+static const char *const trad_pairs[][2] = {
+    {"万", "萬"}, {"与", "與"}, {"专", "專"}, {"业", "業"}, {"两", "兩"}, {"严", "嚴"},
+    {"个", "個"}, {"为", "為"}, {"举", "舉"}, {"乡", "鄉"}, {"争", "爭"}, {"于", "於"},
+    {"亿", "億"}, {"会", "會"}, {"体", "體"}, {"余", "餘"}, {"债", "債"}, {"关", "關"},
+    {"决", "決"}, {"况", "況"}, {"划", "劃"}, {"办", "辦"}, {"务", "務"}, {"动", "動"},
+    {"劳", "勞"}, {"区", "區"}, {"医", "醫"}, {"协", "協"}, {"县", "縣"}, {"参", "參"},
+    {"发", "發"}, {"后", "後"}, {"员", "員"}, {"围", "圍"}, {"坚", "堅"}, {"处", "處"},
+    {"备", "備"}, {"复", "復"}, {"实", "實"}, {"审", "審"}, {"对", "對"}, {"将", "將"},
+    {"应", "應"}, {"开", "開"}, {"态", "態"}, {"总", "總"}, {"报", "報"}, {"时", "時"},
+    {"机", "機"}, {"条", "條"}, {"来", "來"}, {"栏", "欄"}, {"检", "檢"}, {"汇", "匯彙"},
+    {"没", "沒"}, {"点", "點"}, {"环", "環"}, {"现", "現"}, {"盖", "蓋"}, {"确", "確"},
+    {"积", "積"}, {"类", "類"}, {"紧", "緊"}, {"纠", "糾"}, {"约", "約"}, {"级", "級"},
+    {"纳", "納"}, {"纷", "紛"}, {"组", "組"}, {"终", "終"}, {"经", "經"}, {"结", "結"},
+    {"绕", "繞"}, {"续", "續"}, {"舆", "輿"}, {"节", "節"}, {"范", "範"}, {"见", "見"},
+    {"规", "規"}, {"计", "計"}, {"认", "認"}, {"训", "訓"}, {"议", "議"}, {"讯", "訊"},
+    {"讼", "訟"}, {"设", "設"}, {"访", "訪"}, {"证", "證"}, {"诉", "訴"}, {"该", "該"},
+    {"详", "詳"}, {"请", "請"}, {"调", "調"}, {"负", "負"}, {"责", "責"}, {"资", "資"},
+    {"达", "達"}, {"过", "過"}, {"进", "進"}, {"迟", "遲"}, {"镇", "鎮"}, {"问", "問"},
+    {"间", "間"}, {"闻", "聞"}, {"险", "險"}, {"隐", "隱"}, {"页", "頁"}, {"项", "項"},
+    {"须", "須"}, {"顾", "顧"}, {"频", "頻"}, {"题", "題"}, {"风", "風"}, {"师", "師"},
+    {"着", "著"}, {"台", "臺"}, {"辖", "轄"}, {"职", "職"}, {"党", "黨"}, {"导", "導"},
+    {"层", "層"}, {"录", "錄"}, {"单", "單"}, {"门", "門"},
+};
+
+static size_t utf8_len(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        return 2;
+    if ((c & 0xF0) == 0xE0)
+        return 3;
+    if ((c & 0xF8) == 0xF0)
+        return 4;
+    return 1;
+}
+
+/* pat with every mapped character widened to [简繁] ([简繁] inside a class:
+ * 简繁). Returns a host->alloc'ed string, or NULL when out of memory. */
+static char *widen_trad(const kh_host *host, const char *pat)
+{
+    size_t n = strlen(pat);
+    char *out = host->alloc(host->ctx, n * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)pat[i];
+        if (c == '\\') { /* an escape and the character it escapes */
+            size_t l = 1 + (i + 1 < n ? utf8_len((unsigned char)pat[i + 1]) : 0);
+            memcpy(out + o, pat + i, l);
+            o += l;
+            i += l;
+            continue;
+        }
+        if (c == '[' && !in_class)
+            in_class = true;
+        else if (c == ']' && in_class)
+            in_class = false;
+        size_t l = utf8_len(c);
+        const char *trad = NULL;
+        if (l == 3)
+            for (size_t t = 0; t < sizeof trad_pairs / sizeof trad_pairs[0] && !trad; t++)
+                if (memcmp(pat + i, trad_pairs[t][0], 3) == 0)
+                    trad = trad_pairs[t][1];
+        if (trad) {
+            size_t tl = strlen(trad);
+            if (!in_class)
+                out[o++] = '[';
+            memcpy(out + o, pat + i, 3);
+            o += 3;
+            memcpy(out + o, trad, tl);
+            o += tl;
+            if (!in_class)
+                out[o++] = ']';
+        } else {
+            memcpy(out + o, pat + i, l);
+            o += l;
+        }
+        i += l;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* khp_compile of the pattern widened to traditional characters. */
+static kh_re *compile_wide(khp *k, const char *pat)
+{
+    char *w = widen_trad(k->host, pat);
+    if (!w) {
+        k->host->log(k->host->ctx, KH_LOG_ERROR, "out of memory widening a pattern");
+        return NULL;
+    }
+    kh_re *re = khp_compile(k, w);
+    k->host->free(k->host->ctx, w);
+    return re;
+}
+
+typedef struct report_state {
+    khp k;
+    kh_re *year_re[N_YEAR_RULES];
+    kh_re *unit_re[N_UNIT_RULES];
+    kh_re *sign_date;   /* a line that is a date, maybe after the signer */
+    kh_re *pub_date;    /* 发布日期:2017-12-20 */
+    kh_re *heading;     /* anchor: a numbered heading line */
+    kh_re *c_resp, *c_short_top, *c_short_sub, *c_plan_top, *c_plan_sub,
+        *c_meas_top, *c_meas_sub;
+    kh_re *unit_end;    /* the name ends like a unit: 区 / 县 / 市 / 旗 … */
+    kh_re *unit_bad;    /* 我区 / 全区 / 中共… / 关于… */
+    kh_re *chrome;      /* web-page words before a title: 公示公告 / 首页 … */
+} report_state;
+
+/* Heading scan state for one document. */
+typedef struct sections_ctx {
+    report_state *st;
+    int report_year;
+    bool found[SEC_COUNT];
+    bool found_top[SEC_COUNT];
+    size_t ev_start, ev_end; /* the first heading that set a flag */
+    bool have_ev;
+} sections_ctx;
+
+static const char *const report_provides[] = {
+    "report.year", "report.unit", "report.published_date", "report.sections", NULL};
+
+static bool group_set(const kh_match *m, int g)
+{
+    return g > 0 && g <= m->groups && m->group_start[g] != KH_RE_UNSET;
+}
+
+static size_t utf8_floor(const char *t, size_t i)
+{
+    while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* A Chinese or Arabic numeral of at most 31: "8", "十二", "二十八", "三十一". */
+static int small_number(const char *s, size_t len)
+{
+    if (len == 0)
+        return -1;
+    if (s[0] >= '0' && s[0] <= '9') {
+        int v = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return -1;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    }
+    static const char *const digits[] = {"〇", "一", "二", "三", "四",
+                                         "五", "六", "七", "八", "九"};
+    int value = 0, pending = -1;
+    size_t i = 0;
+    while (i < len) {
+        if (len - i >= 3 && memcmp(s + i, "十", 3) == 0) {
+            value += (pending < 0 ? 1 : pending) * 10;
+            pending = -1;
+            i += 3;
+            continue;
+        }
+        int d = -1;
+        for (int k = 0; k < 10; k++)
+            if (len - i >= 3 && memcmp(s + i, digits[k], 3) == 0)
+                d = k;
+        if (d < 0 || pending >= 0)
+            return -1;
+        pending = d;
+        i += 3;
+    }
+    return value + (pending < 0 ? 0 : pending);
+}
+
+/* A four-digit year in Arabic or Chinese digits (二〇二五, 二○二五, 二零二五). */
+static int year_number(const char *s, size_t len)
+{
+    if (len == 4) {
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return -1;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    }
+    static const struct {
+        const char *ch;
+        int d;
+    } map[] = {{"〇", 0}, {"零", 0}, {"○", 0}, {"O", 0}, {"一", 1}, {"二", 2}, {"三", 3},
+               {"四", 4}, {"五", 5}, {"六", 6}, {"七", 7}, {"八", 8}, {"九", 9}};
+    int v = 0, n = 0;
+    size_t i = 0;
+    while (i < len) {
+        int d = -1;
+        size_t w = 0;
+        for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
+            size_t l = strlen(map[k].ch);
+            if (len - i >= l && memcmp(s + i, map[k].ch, l) == 0) {
+                d = map[k].d;
+                w = l;
+                break;
+            }
+        }
+        if (d < 0)
+            return -1;
+        v = v * 10 + d;
+        n++;
+        i += w;
+    }
+    return n == 4 ? v : -1;
+}
+
+static bool valid_date(int y, int mo, int d)
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= days[mo - 1];
+}
+
+/* ---- year ---------------------------------------------------------------- */
+
+/* Emit every distinct year the head states; returns the best one (0: none). */
+static int find_year(report_state *st, const kh_doc *doc, kh_sink *sink, int *rc)
+{
+    const kh_host *h = st->k.host;
+    size_t head = doc->len < HEAD_BYTES ? doc->len : utf8_floor(doc->text, HEAD_BYTES);
+    int best = 0, best_conf = -1;
+    int seen[N_YEAR_RULES];
+    size_t n_seen = 0;
+    for (size_t r = 0; r < N_YEAR_RULES; r++) {
+        kh_match m;
+        if (h->re_match(st->year_re[r], doc->text, head, 0, &m) != 1)
+            continue;
+        int g = h->re_group(st->year_re[r], "y");
+        if (!group_set(&m, g))
+            continue;
+        int y = year_number(doc->text + m.group_start[g], m.group_end[g] - m.group_start[g]);
+        if (y < 1990 || y > 2100)
+            continue;
+        bool dup = false;
+        for (size_t i = 0; i < n_seen; i++)
+            dup = dup || seen[i] == y;
+        if (dup)
+            continue; /* a stronger rule already gave this year */
+        seen[n_seen++] = y;
+        int e = khp_emit_number(&st->k, sink, "report.year", y, "year", KH_QUAL_EXACT,
+                                KH_BASIS_STATED, m.start, m.end,
+                                year_rules[r].confidence, NULL);
+        if (e != KH_PLUGIN_OK && *rc == 0)
+            *rc = e;
+        if (year_rules[r].confidence > best_conf) {
+            best_conf = year_rules[r].confidence;
+            best = y;
+        }
+    }
+    return best;
+}
+
+/* ---- unit ---------------------------------------------------------------- */
+
+/* One unit name found in the document. */
+typedef struct unit_found {
+    char name[128];
+    char full[128];
+    size_t start, end;
+    int confidence;
+} unit_found;
+
+static void find_unit(report_state *st, const kh_doc *doc, kh_sink *sink, int *rc)
+{
+    const kh_host *h = st->k.host;
+    size_t head = doc->len < HEAD_BYTES ? doc->len : utf8_floor(doc->text, HEAD_BYTES);
+    size_t tail = doc->len > TAIL_BYTES ? utf8_floor(doc->text, doc->len - TAIL_BYTES) : 0;
+    unit_found found[N_UNIT_RULES];
+    size_t n_found = 0;
+    for (size_t r = 0; r < N_UNIT_RULES; r++) {
+        kh_match m;
+        size_t from = unit_rules[r].tail ? tail : 0;
+        size_t to = unit_rules[r].tail ? doc->len : head;
+        size_t pos = from;
+        int gn = h->re_group(st->unit_re[r], "name");
+        int gs = h->re_group(st->unit_re[r], "suf");
+        while (pos < to && h->re_match(st->unit_re[r], doc->text, to, pos, &m) == 1) {
+            pos = m.end > pos ? m.end : pos + 1;
+            if (!group_set(&m, gn))
+                continue;
+            size_t ns = m.group_start[gn], ne = m.group_end[gn];
+            /* web-page chrome glued before the name: keep what follows it */
+            kh_match um;
+            size_t cp = ns;
+            while (cp < ne && h->re_match(st->chrome, doc->text, ne, cp, &um) == 1) {
+                ns = um.end;
+                cp = um.end > cp ? um.end : cp + 1;
+            }
+            if (ne - ns < 6)
+                continue;
+            /* the name must look like a unit and not like a phrase */
+            if (h->re_match(st->unit_end, doc->text, ne, ns, &um) != 1 || um.end != ne)
+                continue;
+            if (h->re_match(st->unit_bad, doc->text, ne, ns, &um) == 1)
+                continue;
+            size_t fe = group_set(&m, gs) ? m.group_end[gs] : ne;
+            if (fe - ns >= sizeof found[0].full)
+                continue;
+            unit_found u;
+            memcpy(u.name, doc->text + ns, ne - ns);
+            u.name[ne - ns] = '\0';
+            memcpy(u.full, doc->text + ns, fe - ns);
+            u.full[fe - ns] = '\0';
+            u.start = ns;
+            u.end = fe;
+            u.confidence = unit_rules[r].confidence;
+            /* the same name from several rules: keep the surest reading */
+            size_t i = 0;
+            while (i < n_found && strcmp(found[i].name, u.name) != 0)
+                i++;
+            if (i == n_found)
+                found[n_found++] = u;
+            else if (u.confidence > found[i].confidence)
+                found[i] = u;
+            break; /* one reading per rule */
+        }
+    }
+    for (size_t i = 0; i < n_found; i++) {
+        int e = khp_emit_text(&st->k, sink, "report.unit", found[i].name, "name",
+                              KH_BASIS_STATED, found[i].start, found[i].end,
+                              found[i].confidence, found[i].full);
+        if (e != KH_PLUGIN_OK && *rc == 0)
+            *rc = e;
+    }
+}
+
+/* ---- date ---------------------------------------------------------------- */
+
+static bool read_date(report_state *st, const kh_doc *doc, const kh_match *m,
+                      kh_re *re, int *y, int *mo, int *d)
+{
+    const kh_host *h = st->k.host;
+    int gy = h->re_group(re, "y"), gm = h->re_group(re, "mo"), gd = h->re_group(re, "d");
+    if (!group_set(m, gy) || !group_set(m, gm) || !group_set(m, gd))
+        return false;
+    *y = year_number(doc->text + m->group_start[gy], m->group_end[gy] - m->group_start[gy]);
+    *mo = small_number(doc->text + m->group_start[gm], m->group_end[gm] - m->group_start[gm]);
+    *d = small_number(doc->text + m->group_start[gd], m->group_end[gd] - m->group_start[gd]);
+    return valid_date(*y, *mo, *d);
+}
+
+/* The date must fall in the report year or the next one. */
+static bool date_fits(int report_year, int y)
+{
+    return report_year <= 0 || y == report_year || y == report_year + 1;
+}
+
+static void find_date(report_state *st, const kh_doc *doc, kh_sink *sink,
+                      int report_year, int *rc)
+{
+    const kh_host *h = st->k.host;
+    size_t tail = doc->len > TAIL_BYTES ? utf8_floor(doc->text, doc->len - TAIL_BYTES) : 0;
+    size_t head = doc->len < HEAD_BYTES ? doc->len : utf8_floor(doc->text, HEAD_BYTES);
+    int penalty = report_year > 0 ? 0 : 20;
+    char iso[16];
+    int y, mo, d;
+
+    /* the signature: the LAST date line of the tail */
+    kh_match m, last;
+    bool have = false;
+    size_t pos = tail;
+    while (pos < doc->len && h->re_match(st->sign_date, doc->text, doc->len, pos, &m) == 1) {
+        pos = m.end > pos ? m.end : pos + 1;
+        if (read_date(st, doc, &m, st->sign_date, &y, &mo, &d) && date_fits(report_year, y)) {
+            last = m;
+            have = true;
+        }
+    }
+    if (have && read_date(st, doc, &last, st->sign_date, &y, &mo, &d)) {
+        int gy = h->re_group(st->sign_date, "y"), gd = h->re_group(st->sign_date, "d");
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mo, d);
+        int e = khp_emit_text(&st->k, sink, "report.published_date", iso, "date",
+                              KH_BASIS_STATED, last.group_start[gy],
+                              last.group_end[gd] + strlen("日"), 90 - penalty,
+                              "signature date");
+        if (e != KH_PLUGIN_OK && *rc == 0)
+            *rc = e;
+    }
+
+    /* a web page's 发布日期 */
+    if (h->re_match(st->pub_date, doc->text, head, 0, &m) == 1 &&
+        read_date(st, doc, &m, st->pub_date, &y, &mo, &d) && date_fits(report_year, y)) {
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, mo, d);
+        int e = khp_emit_text(&st->k, sink, "report.published_date", iso, "date",
+                              KH_BASIS_STATED, m.start, m.end, 70 - penalty,
+                              "publication date of the page");
+        if (e != KH_PLUGIN_OK && *rc == 0)
+            *rc = e;
+    }
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+/* Does re match in text[from, to)? If `year_group` names a group holding a
+ * year, the match only counts when that year is after the report year. */
+static bool heading_has(report_state *st, kh_re *re, const kh_doc *doc, size_t from,
+                        size_t to, int report_year)
+{
+    const kh_host *h = st->k.host;
+    kh_match m;
+    size_t pos = from;
+    while (pos < to && h->re_match(re, doc->text, to, pos, &m) == 1) {
+        pos = m.end > pos ? m.end : pos + 1;
+        int gy = h->re_group(re, "py");
+        if (report_year > 0 && group_set(&m, gy) &&
+            atoi(doc->text + m.group_start[gy]) <= report_year)
+            continue;
+        return true;
+    }
+    return false;
+}
+
+/* Length of a top-level heading number ("三、", "十二、") at text[pos], or 0. */
+static size_t numeral_heading_at(const kh_doc *doc, size_t pos)
+{
+    static const char *const digits[] = {"一", "二", "三", "四", "五",
+                                         "六", "七", "八", "九", "十"};
+    size_t p = pos;
+    int n = 0;
+    while (n < 3 && p + 3 <= doc->len) {
+        bool digit = false;
+        for (int i = 0; i < 10 && !digit; i++)
+            digit = memcmp(doc->text + p, digits[i], 3) == 0;
+        if (!digit)
+            break;
+        p += 3;
+        n++;
+    }
+    if (n == 0 || p + 3 > doc->len || memcmp(doc->text + p, "、", 3) != 0)
+        return 0;
+    return p + 3 - pos;
+}
+
+/* Classify the heading text[hs, he) and record its flag. */
+static void classify_heading(sections_ctx *c, const kh_doc *doc, size_t hs, size_t he,
+                             bool top)
+{
+    report_state *st = c->st;
+    int flag = -1;
+    int ry = c->report_year;
+    if (heading_has(st, st->c_resp, doc, hs, he, 0))
+        flag = SEC_RESPONSIBILITY;
+    else if (heading_has(st, top ? st->c_short_top : st->c_short_sub, doc, hs, he, 0))
+        flag = SEC_SHORTCOMINGS;
+    else if (heading_has(st, top ? st->c_plan_top : st->c_plan_sub, doc, hs, he, ry))
+        flag = SEC_PLAN;
+    else if (heading_has(st, top ? st->c_meas_top : st->c_meas_sub, doc, hs, he, 0))
+        flag = SEC_MEASURES;
+    if (flag < 0)
+        return;
+    c->found[flag] = true;
+    if (top)
+        c->found_top[flag] = true;
+    if (!c->have_ev) {
+        c->have_ev = true;
+        c->ev_start = hs;
+        c->ev_end = he;
+    }
+}
+
+static int on_heading(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
+                      size_t se, void *ud)
+{
+    (void)k;
+    (void)ss;
+    (void)se;
+    sections_ctx *c = ud;
+    report_state *st = c->st;
+    int g_top = st->k.host->re_group(st->heading, "num");
+    int g_sub = st->k.host->re_group(st->heading, "sub");
+    bool top = group_set(m, g_top);
+    int g = top ? g_top : g_sub;
+    if (!group_set(m, g))
+        return 0;
+    size_t hs = m->group_start[g];
+    size_t body = m->end;
+    /* A heading runs to the end of its line, its first stop or comma, or
+     * (top level) the first sub-heading glued after it. Top-level headings
+     * on consecutive lines are glued by the normaliser ("…和原因三、党政…"):
+     * each "X、" inside starts the next heading. */
+    for (;;) {
+        size_t he = body;
+        size_t next = 0;
+        while (he < doc->len && he - hs < 180) {
+            char ch = doc->text[he];
+            if (ch == '\n' || ch == ';' || ch == ',' || ch == ':' || (top && ch == '(') ||
+                khp_contains(doc, he, he + 3, "。"))
+                break;
+            if (top && he > body && (next = numeral_heading_at(doc, he)) > 0)
+                break;
+            he++;
+        }
+        size_t seg_end = utf8_floor(doc->text, he);
+        size_t e = seg_end;
+        while (e > body && (doc->text[e - 1] == '*' || doc->text[e - 1] == ' ' ||
+                            doc->text[e - 1] == '#'))
+            e--;
+        if (e > body)
+            classify_heading(c, doc, hs, e, top);
+        if (!next || seg_end != he)
+            break;
+        hs = he;
+        body = he + next;
+    }
+    return 0;
+}
+
+static int find_sections(report_state *st, const kh_doc *doc, kh_sink *sink,
+                         int report_year)
+{
+    sections_ctx c;
+    memset(&c, 0, sizeof c);
+    c.st = st;
+    c.report_year = report_year;
+    int rc = khp_each_anchor(&st->k, st->heading, doc, on_heading, &c);
+    if (rc < 0)
+        return KH_PLUGIN_ERROR;
+    int n = 0, n_top = 0;
+    char note[96] = "";
+    for (int i = 0; i < SEC_COUNT; i++) {
+        if (!c.found[i])
+            continue;
+        if (n)
+            strcat(note, ",");
+        strcat(note, section_names[i]);
+        n++;
+        n_top += c.found_top[i];
+    }
+    if (n == 0 || !c.have_ev)
+        return KH_PLUGIN_OK;
+    return khp_emit_number(&st->k, sink, "report.sections", n, "sections",
+                           KH_QUAL_EXACT, KH_BASIS_STATED, c.ev_start, c.ev_end,
+                           n_top >= 3 ? 90 : 60, note);
+}
+
+/* ---- plugin -------------------------------------------------------------- */
+
+static void report_fini(void *state)
+{
+    report_state *st = state;
+    if (!st)
+        return;
+    for (size_t i = 0; i < N_YEAR_RULES; i++)
+        khp_free_re(&st->k, &st->year_re[i]);
+    for (size_t i = 0; i < N_UNIT_RULES; i++)
+        khp_free_re(&st->k, &st->unit_re[i]);
+    kh_re **all[] = {&st->sign_date, &st->pub_date, &st->heading, &st->c_resp,
+                     &st->c_short_top, &st->c_short_sub, &st->c_plan_top,
+                     &st->c_plan_sub, &st->c_meas_top, &st->c_meas_sub,
+                     &st->unit_end, &st->unit_bad, &st->chrome};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        khp_free_re(&st->k, all[i]);
+    const kh_host *host = st->k.host;
+    khp_fini(&st->k);
+    host->free(host->ctx, st);
+}
+
+static int report_init(const kh_host *host, const char *config, void **state)
+{
+    (void)config;
+    report_state *st = host->alloc(host->ctx, sizeof *st);
+    if (!st)
+        return KH_PLUGIN_ENOMEM;
+    memset(st, 0, sizeof *st);
+    int rc = khp_init(&st->k, host, "report");
+    if (rc != KH_PLUGIN_OK) {
+        host->free(host->ctx, st);
+        return rc;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < N_YEAR_RULES; i++)
+        ok = (st->year_re[i] = compile_wide(&st->k, year_rules[i].pattern)) && ok;
+    for (size_t i = 0; i < N_UNIT_RULES; i++)
+        ok = (st->unit_re[i] = compile_wide(&st->k, unit_rules[i].pattern)) && ok;
+    st->sign_date = compile_wide(&st->k,
+        "(?m)" PARA LEAD "(?:" ORG "[ \\t]*)?" DATE "[ \\t*]*"
+        "(?:$|(?=\\(|抄送|附件|主题词|分享|打印|关闭|【))");
+    st->pub_date = compile_wide(&st->k,
+        "(?:发布日期|发布时间|发文日期|成文日期)[:]?[ \\t]*(?<y>[0-9]{4})[-/.年]"
+        "(?<mo>[0-9]{1,2})[-/.月](?<d>[0-9]{1,2})日?");
+    st->heading = compile_wide(&st->k,
+        "(?m)(?:" HEAD_START "[ \\t#>*\\-]*(?:\\*\\*)?(?<num>[一二三四五六七八九十]{1,3}、|"
+        "第[一二三四五六七八九十]{1,3}部分[、,:]?)|"
+        "(?<![第条款项])(?<sub>\\([一二三四五六七八九十]{1,3}\\)))");
+    st->chrome = compile_wide(&st->k,
+        "公告|公示|动态|首页|详情|正文|专栏|栏目|公开|通知|新闻|资讯|位置|频道");
+    st->c_resp = compile_wide(&st->k, "第一责任人|主要负责人履行|履行推进法治建设");
+    st->c_short_top = compile_wide(&st->k, "不足|存在的?问题|短板|差距|薄弱环节");
+    st->c_short_sub = compile_wide(&st->k,
+        "存在的?(?:问题|不足)|不足(?:之处)?(?:和|及|与)原因|问题和不足");
+    st->c_plan_top = compile_wide(&st->k,
+        "下一步|下一年|明年|今后|来年|(?<py>" YEAR ")年度?[^、,\\n]{0,20}?"
+        "(?:安排|打算|计划|思路|工作重点|努力方向)|主要安排|工作安排|工作打算|工作计划|工作思路");
+    st->c_plan_sub = compile_wide(&st->k,
+        "下一步|(?<py>" YEAR ")年度?[\\p{Han}]{0,16}?(?:主要安排|工作打算|工作计划|工作思路)");
+    st->c_meas_top = compile_wide(&st->k,
+        "主要举措|举措和成效|主要做法|工作情况|主要工作|开展情况|进展情况|主要成效|工作成效|"
+        "取得的成效|基本情况|总体情况|推进情况|建设情况");
+    st->c_meas_sub = compile_wide(&st->k, "主要举措|举措和成效|主要做法|工作情况|主要工作");
+    st->unit_end = compile_wide(&st->k, "(?:区|县|市|旗|州|盟)$");
+    st->unit_bad = compile_wide(&st->k, "(?:我|全|本|该|各)(?:区|县|市|旗)$|中共|关于");
+    if (!ok || !st->sign_date || !st->pub_date || !st->heading || !st->c_resp ||
+        !st->c_short_top || !st->c_short_sub || !st->c_plan_top || !st->c_plan_sub ||
+        !st->c_meas_top || !st->c_meas_sub || !st->unit_end || !st->unit_bad || !st->chrome) {
+        report_fini(st);
+        return KH_PLUGIN_ERROR;
+    }
+    *state = st;
+    return KH_PLUGIN_OK;
+}
+
+static int report_extract(void *state, const kh_doc *doc, kh_sink *sink)
+{
+    report_state *st = state;
+    int rc = 0;
+    int year = find_year(st, doc, sink, &rc);
+    find_unit(st, doc, sink, &rc);
+    find_date(st, doc, sink, year, &rc);
+    int s = find_sections(st, doc, sink, year);
+    if (s != KH_PLUGIN_OK && rc == 0)
+        rc = s;
+    return rc;
+}
+
+static const kh_plugin_descriptor report_descriptor = {
+    KH_PLUGIN_ABI_VERSION,
+    sizeof(kh_plugin_descriptor),
+    "report",
+    "1.0.0",
+    "the report itself: year, unit, signature/publication date, mandatory sections",
+    report_provides,
+    report_init,
+    report_extract,
+    report_fini,
+};
+
+/* The one exported symbol. */
+KH_PLUGIN_EXPORT const kh_plugin_descriptor *kh_plugin_entry(void);
+KH_PLUGIN_EXPORT const kh_plugin_descriptor *kh_plugin_entry(void)
+{
+    return &report_descriptor;
+}
