@@ -220,7 +220,7 @@ static void indicator_json(kh_json *j, const kh_indicator_result *r)
         kh_json_number(j, r->points);
     kh_json_kstring(j, "status", kh_status_name(r->status));
     kh_json_kbool(j, "monitor", ind->monitor);
-    kh_json_kbool(j, "review", r->status != KH_STATUS_SCORED);
+    kh_json_kbool(j, "review", r->status != KH_STATUS_SCORED || r->missing_count > 0);
     kh_json_key(j, "facts");
     kh_json_array(j);
     for (size_t i = 0; i < r->facts_count; i++)
@@ -301,7 +301,7 @@ static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *input
         kh_json_key(&j, "review");
         kh_json_array(&j);
         for (size_t k = 0; k < s->indicators_count; k++)
-            if (s->indicators[k].status != KH_STATUS_SCORED)
+            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
                 kh_json_string(&j, s->indicators[k].indicator->id);
         kh_json_array_end(&j);
         errors_json(&j, in);
@@ -338,7 +338,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
         char rank[16], year[16], total[32], review[16];
         size_t nrev = 0;
         for (size_t k = 0; k < s->indicators_count; k++)
-            if (s->indicators[k].status != KH_STATUS_SCORED)
+            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
                 nrev++;
         snprintf(rank, sizeof rank, "%d", s->rank);
         snprintf(year, sizeof year, "%d", inputs[i].year);
@@ -409,7 +409,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
             continue;
         for (size_t k = 0; k < s->indicators_count; k++) {
             const kh_indicator_result *r = &s->indicators[k];
-            if (r->status == KH_STATUS_SCORED)
+            if (r->status == KH_STATUS_SCORED && !r->missing_count)
                 continue;
             if (!header) {
                 fprintf(out, "\n待核查\n");
@@ -420,10 +420,10 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
             if (r->status == KH_STATUS_ERROR)
                 fprintf(out, "规则错误 %s\n", r->error ? r->error : "");
             else {
-                fprintf(out, "缺少事实 ");
+                fprintf(out, "%s ", r->status == KH_STATUS_MISSING ? "缺少事实" : "部分事实缺失（已按现有事实计分）");
                 for (size_t m = 0; m < r->missing_count; m++)
                     fprintf(out, "%s%s", m ? ", " : "", r->missing[m]);
-                fprintf(out, "%s\n", r->explanation && *r->explanation ? "" : "");
+                fputc('\n', out);
             }
         }
     }
@@ -488,7 +488,7 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
             csv_field(out, s->grade);
             size_t nrev = 0;
             for (size_t k = 0; k < s->indicators_count; k++)
-                if (s->indicators[k].status != KH_STATUS_SCORED)
+                if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
                     nrev++;
             fprintf(out, ",%zu,", nrev);
         } else {

@@ -1,0 +1,1002 @@
+/*
+ * sandbox.c — the Lua sandbox for untrusted rule scripts: a counting
+ * allocator with a per-run cap, an instruction/wall-clock hook, curated
+ * libraries, a fresh environment per run and limit errors a script cannot
+ * catch. See sandbox.h for what a script sees.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+/* Instructions between two hook calls (the hook also reads the clock). */
+#define HOOK_CHUNK 1000
+/* Upper bound of backtracking steps a pattern call may need (estimated). */
+#define PATTERN_BUDGET 1e8
+/* Upper bound of bytes compared by a plain (no-magic) find. */
+#define PLAIN_FIND_BUDGET 4e9
+/* Most elements one table.move may touch. */
+#define MAX_MOVE 1000000
+
+enum trip { TRIP_NONE = 0, TRIP_INSTRUCTIONS, TRIP_MEMORY, TRIP_TIME };
+
+typedef struct chunk {
+    char *name; /* owned: "fz01.lua" */
+} chunk;
+
+struct kh_sandbox {
+    lua_State *L;            /* owned */
+    kh_sandbox_limits limits;
+    size_t used;             /* bytes the state holds */
+    size_t cap;              /* refuse growth past this; SIZE_MAX outside runs */
+    int cap_refused;         /* the allocator refused growth during this run */
+    enum trip trip;          /* a limit tripped during this run */
+    unsigned long executed;  /* instructions counted this run */
+    int hook_count;          /* count the hook is armed with */
+    struct timespec deadline;
+    chunk *chunks;           /* owned; chunk i is chunks_table[i + 1] */
+    size_t chunks_count, chunks_cap;
+    int *libs;               /* owned; chunk ids run before every script */
+    size_t libs_count, libs_cap;
+    int chunks_ref;          /* registry: sequence of compiled chunks */
+    int globals_ref;         /* registry: name -> shared immutable value */
+    int libtpl_ref;          /* registry: library name -> template table */
+    int top;                 /* stack top saved by kh_sandbox_run */
+    int anchored;            /* a successful run's result is on the stack */
+};
+
+/* ---- allocator ---------------------------------------------------------- */
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    kh_sandbox *sb = ud;
+    size_t old = ptr ? osize : 0; /* for a fresh block osize is a type tag */
+    if (nsize == 0) {
+        free(ptr);
+        sb->used -= old;
+        return NULL;
+    }
+    if (nsize > old) {
+        size_t grow = nsize - old;
+        if (sb->used + grow < sb->used || sb->used + grow > sb->cap) {
+            sb->cap_refused = 1;
+            return NULL;
+        }
+    }
+    void *p = realloc(ptr, nsize);
+    if (!p) {
+        if (ptr && nsize <= old)
+            return ptr; /* a failed shrink: the old block still fits */
+        return NULL;
+    }
+    sb->used = sb->used - old + nsize;
+    return p;
+}
+
+static kh_sandbox *sandbox_of(lua_State *L)
+{
+    void *ud = NULL;
+    (void)lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+static void format_memory(char *buf, size_t size, size_t bytes)
+{
+    const size_t mib = (size_t)1024 * 1024;
+    if (bytes % mib == 0)
+        snprintf(buf, size, "%zu MiB", bytes / mib);
+    else if (bytes % 1024 == 0)
+        snprintf(buf, size, "%zu KiB", bytes / 1024);
+    else
+        snprintf(buf, size, "%zu bytes", bytes);
+}
+
+static void trip_message(const kh_sandbox *sb, enum trip t, char *buf, size_t size)
+{
+    char mem[64];
+    switch (t) {
+    case TRIP_INSTRUCTIONS:
+        snprintf(buf, size, "instruction limit exceeded (%lu)", sb->limits.instructions);
+        break;
+    case TRIP_MEMORY:
+        format_memory(mem, sizeof mem, sb->limits.memory);
+        snprintf(buf, size, "memory limit exceeded (%s)", mem);
+        break;
+    case TRIP_TIME:
+        snprintf(buf, size, "time limit exceeded (%u ms)", sb->limits.timeout_ms);
+        break;
+    default:
+        snprintf(buf, size, "no limit exceeded");
+        break;
+    }
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar);
+
+/* Once a limit tripped: keep the hook firing on every instruction and raise.
+ * The message object is informative only; kh_sandbox_run reports the trip
+ * from sb->trip, whatever error object reaches it. */
+static int raise_trip(lua_State *L, kh_sandbox *sb)
+{
+    sb->hook_count = 1;
+    lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+    lua_pushliteral(L, "sandbox limit exceeded");
+    return lua_error(L);
+}
+
+static int deadline_passed(const kh_sandbox *sb)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > sb->deadline.tv_sec ||
+           (now.tv_sec == sb->deadline.tv_sec && now.tv_nsec >= sb->deadline.tv_nsec);
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    kh_sandbox *sb = sandbox_of(L);
+    if (sb->trip == TRIP_NONE) {
+        sb->executed += (unsigned long)sb->hook_count;
+        if (sb->executed >= sb->limits.instructions)
+            sb->trip = TRIP_INSTRUCTIONS;
+        else if (deadline_passed(sb))
+            sb->trip = TRIP_TIME;
+        else {
+            unsigned long left = sb->limits.instructions - sb->executed;
+            int next = left < HOOK_CHUNK ? (int)left : HOOK_CHUNK;
+            if (next != sb->hook_count) {
+                sb->hook_count = next;
+                lua_sethook(L, sb_hook, LUA_MASKCOUNT, next);
+            }
+            return;
+        }
+    }
+    raise_trip(L, sb);
+}
+
+/* ---- base library replacements ------------------------------------------ */
+
+/* pcall that cannot swallow a tripped limit (or a memory error, which in a
+ * run means the memory cap). */
+static int sb_pcall(lua_State *L)
+{
+    kh_sandbox *sb = sandbox_of(L);
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
+    if (status == LUA_ERRMEM && sb->trip == TRIP_NONE)
+        sb->trip = TRIP_MEMORY;
+    if (sb->trip != TRIP_NONE)
+        return raise_trip(L, sb);
+    if (status != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L);
+}
+
+/* The message handler xpcall installs around the script's one. A count hook
+ * that raises runs the message handler with hooks still disabled, so once a
+ * limit tripped the script's handler must not run at all: it could loop
+ * forever unobserved. */
+static int sb_xpcall_handler(lua_State *L)
+{
+    if (sandbox_of(L)->trip != TRIP_NONE)
+        return 1; /* keep the error object; kh_sandbox_run reports the trip */
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    kh_sandbox *sb = sandbox_of(L);
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sb_xpcall_handler, 1);
+    lua_replace(L, 2);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* f, handler, true, f, args... */
+    int status = lua_pcall(L, n - 2, LUA_MULTRET, 2);
+    if (status == LUA_ERRMEM && sb->trip == TRIP_NONE)
+        sb->trip = TRIP_MEMORY;
+    if (sb->trip != TRIP_NONE)
+        return raise_trip(L, sb);
+    if (status != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - 2;
+}
+
+/* setmetatable without finalizers: a __gc would run outside any run's
+ * limits (hooks are off in finalizers) and possibly during another run. */
+static int sb_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int gc = lua_rawget(L, 2);
+        lua_pop(L, 1);
+        if (gc != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in rules");
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* ---- string and table guards -------------------------------------------- */
+
+enum { PAT_FIND = 0, PAT_MATCH = 1, PAT_GMATCH = 2, PAT_GSUB = 3 };
+
+static int has_specials(const char *p, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if (strchr("^$*+?.([%-", p[i]) && p[i] != '\0')
+            return 1;
+    return 0;
+}
+
+/* An upper bound on the backtracking of Lua's matcher: every start position
+ * times, per unbounded quantifier (* + - %b), every length it may try, times
+ * two per optional item. Sets are skipped; escapes are literal. */
+static double pattern_cost(const char *p, size_t m, size_t n)
+{
+    double N = (double)n + 1.0, cost = (double)m + 1.0;
+    size_t i = 0;
+    if (m > 0 && p[0] == '^')
+        i = 1;
+    else
+        cost *= N;
+    while (i < m && cost < 1e300) {
+        char c = p[i];
+        if (c == '%') {
+            if (i + 1 < m && p[i + 1] == 'b')
+                cost *= N;
+            i += 2;
+            continue;
+        }
+        if (c == '[') {
+            i++;
+            if (i < m && p[i] == '^')
+                i++;
+            do { /* the first character of a set may be ']' */
+                if (i >= m)
+                    break;
+                if (p[i] == '%')
+                    i++;
+                i++;
+            } while (i < m && p[i] != ']');
+            i++;
+            continue;
+        }
+        if (c == '*' || c == '+' || c == '-')
+            cost *= N;
+        else if (c == '?')
+            cost *= 2.0;
+        i++;
+    }
+    return cost;
+}
+
+static int sb_pattern_guard(lua_State *L)
+{
+    size_t n, m;
+    (void)luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &m);
+    int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+    int plain = kind == PAT_FIND && (lua_toboolean(L, 4) || !has_specials(p, m));
+    if (plain) {
+        if ((double)(n + 1) * (double)(m + 1) > PLAIN_FIND_BUDGET)
+            return luaL_error(L, "plain find too costly for a %I-byte subject "
+                              "(sandbox limit)", (lua_Integer)n);
+    } else if (pattern_cost(p, m, n) > PATTERN_BUDGET) {
+        return luaL_error(L, "pattern too complex for a %I-byte subject "
+                          "(sandbox limit: use fewer repetitions or a shorter "
+                          "string)", (lua_Integer)n);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_table_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= (lua_Unsigned)MAX_MOVE)
+        return luaL_error(L, "table.move: more than %d elements (sandbox limit)",
+                          MAX_MOVE);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Replace lib[name] by guard with the original and `kind` as upvalues. */
+static void wrap_field(lua_State *L, int lib, const char *name, lua_CFunction guard,
+                       int kind)
+{
+    lua_getfield(L, lib, name);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, guard, 2);
+    lua_setfield(L, lib, name);
+}
+
+/* ---- the prelude: generic helpers every scheme may use -------------------- */
+
+/* Runs once with a private environment; returns the table of helpers. Errors
+ * blame the caller (level 2/3). Dates are ISO "YYYY-MM-DD" (no os library). */
+static const char PRELUDE[] =
+"local math, string, type, error, tostring, tonumber = math, string, type, error, tostring, tonumber\n"
+"local floor, ceil, abs, huge = math.floor, math.ceil, math.abs, math.huge\n"
+"local format, match = string.format, string.match\n"
+"local EPS = 1e-9\n"
+"local H = {}\n"
+"local function num(x, what, fname, level)\n"
+"  if type(x) ~= 'number' or x ~= x or x == huge or x == -huge then\n"
+"    error(format('%s: %s must be a finite number (got %s)', fname, what,\n"
+"          type(x) == 'number' and tostring(x) or type(x)), level or 3)\n"
+"  end\n"
+"  return x\n"
+"end\n"
+"local function round2(x)\n"
+"  local r = abs(x) * 100\n"
+"  local v = floor(r + 0.5 + (r > 1 and r or 1) * 1e-12) / 100\n"
+"  if v == 0 then return 0.0 end\n"
+"  if x < 0 then return -v end\n"
+"  return v\n"
+"end\n"
+"function H.round2(x) num(x, 'x', 'round2') return round2(x) end\n"
+"function H.clamp(x, lo, hi)\n"
+"  num(x, 'x', 'clamp') num(lo, 'lo', 'clamp') num(hi, 'hi', 'clamp')\n"
+"  if lo > hi then error('clamp: lo is greater than hi', 2) end\n"
+"  if x < lo then return lo elseif x > hi then return hi end\n"
+"  return x\n"
+"end\n"
+"function H.linear(x, x0, x1, y0, y1)\n"
+"  num(x, 'x', 'linear') num(x0, 'x0', 'linear') num(x1, 'x1', 'linear')\n"
+"  num(y0, 'y0', 'linear') num(y1, 'y1', 'linear')\n"
+"  if x0 == x1 then error('linear: x0 and x1 must differ', 2) end\n"
+"  local t = (x - x0) / (x1 - x0)\n"
+"  if t <= 0 then return y0 elseif t >= 1 then return y1 end\n"
+"  return y0 + (y1 - y0) * t\n"
+"end\n"
+"local function steps_args(fname, value, target, step, per)\n"
+"  num(value, 'value', fname, 4) num(target, 'target', fname, 4)\n"
+"  if step == nil then step = 1 else num(step, 'step', fname, 4) end\n"
+"  if per == nil then per = 1 else num(per, 'per', fname, 4) end\n"
+"  if step <= 0 then error(fname .. ': step must be positive', 3) end\n"
+"  return step, per\n"
+"end\n"
+"function H.per_point_below(value, target, step, per)\n"
+"  step, per = steps_args('per_point_below', value, target, step, per)\n"
+"  if value >= target - EPS then return 0 end\n"
+"  return per * (target - value) / step\n"
+"end\n"
+"function H.per_started_below(value, target, step, per)\n"
+"  step, per = steps_args('per_started_below', value, target, step, per)\n"
+"  if value >= target - EPS then return 0 end\n"
+"  return per * ceil((target - value) / step - EPS)\n"
+"end\n"
+"function H.bands(value, list)\n"
+"  num(value, 'value', 'bands')\n"
+"  if type(list) ~= 'table' then error('bands: list must be a table of {min, points}', 2) end\n"
+"  local best, bestmin = 0, nil\n"
+"  for i = 1, #list do\n"
+"    local b = list[i]\n"
+"    if type(b) ~= 'table' or type(b[1]) ~= 'number' or type(b[2]) ~= 'number' then\n"
+"      error(format('bands: entry %d must be {min, points}', i), 2)\n"
+"    end\n"
+"    if value >= b[1] - EPS and (bestmin == nil or b[1] > bestmin) then\n"
+"      best, bestmin = b[2], b[1]\n"
+"    end\n"
+"  end\n"
+"  return best\n"
+"end\n"
+"function H.capped(deduction, cap)\n"
+"  num(deduction, 'deduction', 'capped') num(cap, 'cap', 'capped')\n"
+"  if deduction > cap then return cap end\n"
+"  return deduction\n"
+"end\n"
+"function H.percent(part, whole)\n"
+"  if part == nil or whole == nil then return nil end\n"
+"  num(part, 'part', 'percent') num(whole, 'whole', 'percent')\n"
+"  if whole == 0 then return nil end\n"
+"  return part * 100 / whole\n"
+"end\n"
+"function H.fmt(x)\n"
+"  if type(x) ~= 'number' then return tostring(x) end\n"
+"  if x ~= x then return 'nan' elseif x == huge then return 'inf' elseif x == -huge then return '-inf' end\n"
+"  local v = round2(x)\n"
+"  if abs(v) >= 1e15 then return format('%.15g', v) end\n"
+"  if v == floor(v) then return format('%d', floor(v)) end\n"
+"  local s = format('%.2f', v)\n"
+"  if s:sub(-1) == '0' then s = s:sub(1, -2) end\n"
+"  return s\n"
+"end\n"
+"local MDAYS = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}\n"
+"local function leap(y) return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 end\n"
+"local function parse_date(s, fname)\n"
+"  if type(s) ~= 'string' then\n"
+"    error(format('%s: expected an ISO date string YYYY-MM-DD (got %s)', fname, type(s)), 3)\n"
+"  end\n"
+"  local y, m, d = match(s, '^(%d%d%d%d)%-(%d%d)%-(%d%d)$')\n"
+"  if not y then error(format('%s: not an ISO date YYYY-MM-DD: %q', fname, s), 3) end\n"
+"  y, m, d = tonumber(y), tonumber(m), tonumber(d)\n"
+"  local md = MDAYS[m]\n"
+"  if md and m == 2 and leap(y) then md = 29 end\n"
+"  if not md or d < 1 or d > md then error(format('%s: no such date: %q', fname, s), 3) end\n"
+"  return y, m, d\n"
+"end\n"
+"local function day_number(y, m, d)\n"
+"  if m <= 2 then y = y - 1 end\n"
+"  local era = y // 400\n"
+"  local yoe = y - era * 400\n"
+"  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1\n"
+"  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy\n"
+"  return era * 146097 + doe - 719468\n"
+"end\n"
+"function H.days_between(a, b)\n"
+"  local ya, ma, da = parse_date(a, 'days_between')\n"
+"  local yb, mb, db = parse_date(b, 'days_between')\n"
+"  return day_number(yb, mb, db) - day_number(ya, ma, da)\n"
+"end\n"
+"function H.date_parts(iso)\n"
+"  local y, m, d = parse_date(iso, 'date_parts')\n"
+"  return y, m, d\n"
+"end\n"
+"return H\n";
+
+/* ---- setup ---------------------------------------------------------------- */
+
+static void copy_fields(lua_State *L, int from, int to, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        lua_getfield(L, from, names[i]);
+        lua_setfield(L, to, names[i]);
+    }
+}
+
+static int open_lib(lua_State *L, lua_CFunction open, int tpl, const char *name)
+{
+    luaL_requiref(L, name, open, 0);
+    int lib = lua_gettop(L);
+    lua_pushvalue(L, lib);
+    lua_setfield(L, tpl, name);
+    return lib;
+}
+
+/* Protected: build the templates and load the prelude. */
+static int sb_setup(lua_State *L)
+{
+    kh_sandbox *sb = lua_touserdata(L, 1);
+    static const char *const keep_base[] = {
+        "assert", "error", "getmetatable", "ipairs", "next", "pairs",
+        "rawequal", "rawget", "rawlen", "select", "tonumber", "tostring",
+        "type", "_VERSION", NULL};
+
+    lua_newtable(L);
+    sb->chunks_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    int globals = lua_gettop(L);
+    lua_newtable(L);
+    int tpl = lua_gettop(L);
+
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 0);
+    int base = lua_gettop(L);
+    copy_fields(L, base, globals, keep_base);
+    lua_pushcfunction(L, sb_pcall);
+    lua_setfield(L, globals, "pcall");
+    lua_pushcfunction(L, sb_xpcall);
+    lua_setfield(L, globals, "xpcall");
+    lua_pushcfunction(L, sb_setmetatable);
+    lua_setfield(L, globals, "setmetatable");
+
+    int str = open_lib(L, luaopen_string, tpl, LUA_STRLIBNAME);
+    int tab = open_lib(L, luaopen_table, tpl, LUA_TABLIBNAME);
+    int mth = open_lib(L, luaopen_math, tpl, LUA_MATHLIBNAME);
+    (void)open_lib(L, luaopen_utf8, tpl, LUA_UTF8LIBNAME);
+
+    /* The prelude, with the raw libraries, before the guards go in. */
+    if (luaL_loadbufferx(L, PRELUDE, sizeof PRELUDE - 1, "=(prelude)", "t") != LUA_OK)
+        return lua_error(L);
+    lua_newtable(L); /* the prelude's private environment */
+    copy_fields(L, base, lua_gettop(L), keep_base);
+    lua_pushvalue(L, str);
+    lua_setfield(L, -2, "string");
+    lua_pushvalue(L, mth);
+    lua_setfield(L, -2, "math");
+    if (!lua_setupvalue(L, -2, 1))
+        return luaL_error(L, "prelude has no _ENV");
+    lua_call(L, 0, 1);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, globals);
+    }
+    lua_pop(L, 1);
+
+    /* string: no dump; guarded patterns; the metatable is locked so
+     * getmetatable("") cannot reach the real string table. The guards go
+     * into the real table, which string values index. */
+    lua_pushnil(L);
+    lua_setfield(L, str, "dump");
+    wrap_field(L, str, "find", sb_pattern_guard, PAT_FIND);
+    wrap_field(L, str, "match", sb_pattern_guard, PAT_MATCH);
+    wrap_field(L, str, "gmatch", sb_pattern_guard, PAT_GMATCH);
+    wrap_field(L, str, "gsub", sb_pattern_guard, PAT_GSUB);
+    lua_pushliteral(L, "");
+    if (!lua_getmetatable(L, -1))
+        return luaL_error(L, "string metatable missing");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+
+    wrap_field(L, tab, "move", sb_table_move, 0);
+    lua_pushnil(L);
+    lua_setfield(L, mth, "random");
+    lua_pushnil(L);
+    lua_setfield(L, mth, "randomseed");
+
+    lua_pushvalue(L, tpl);
+    sb->libtpl_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, globals);
+    sb->globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+int kh_sandbox_call(kh_sandbox *sb, lua_CFunction f, void *ud, kh_error *err,
+                    const char *what)
+{
+    lua_State *L = sb->L;
+    int top = lua_gettop(L);
+    if (!lua_checkstack(L, 4))
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "%s: out of memory", what);
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, ud);
+    int status = lua_pcall(L, 1, 0, 0);
+    int rc = KH_OK;
+    if (status == LUA_ERRMEM) {
+        rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "%s: out of memory", what);
+    } else if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        rc = kh_error_set(err, KH_ESCRIPT, NULL, 0, 0, "%s: %s", what,
+                          msg ? msg : "error");
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+int kh_sandbox_new(kh_sandbox **out, const kh_sandbox_limits *limits,
+                   kh_error *err)
+{
+    *out = NULL;
+    kh_sandbox *sb = calloc(1, sizeof *sb);
+    if (!sb)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "sandbox: out of memory");
+    sb->cap = SIZE_MAX;
+    if (limits)
+        sb->limits = *limits;
+    if (sb->limits.instructions == 0)
+        sb->limits.instructions = KH_SANDBOX_DEFAULT_INSTRUCTIONS;
+    if (sb->limits.memory == 0)
+        sb->limits.memory = KH_SANDBOX_DEFAULT_MEMORY;
+    if (sb->limits.timeout_ms == 0)
+        sb->limits.timeout_ms = KH_SANDBOX_DEFAULT_TIMEOUT_MS;
+    sb->L = lua_newstate(sb_alloc, sb);
+    if (!sb->L) {
+        free(sb);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "sandbox: out of memory");
+    }
+    int rc = kh_sandbox_call(sb, sb_setup, sb, err, "sandbox setup");
+    if (rc != KH_OK) {
+        kh_sandbox_free(sb);
+        return rc;
+    }
+    lua_gc(sb->L, LUA_GCCOLLECT, 0);
+    *out = sb;
+    return KH_OK;
+}
+
+void kh_sandbox_free(kh_sandbox *sb)
+{
+    if (!sb)
+        return;
+    if (sb->L)
+        lua_close(sb->L);
+    for (size_t i = 0; i < sb->chunks_count; i++)
+        free(sb->chunks[i].name);
+    free(sb->chunks);
+    free(sb->libs);
+    free(sb);
+}
+
+lua_State *kh_sandbox__state(kh_sandbox *sb)
+{
+    return sb->L;
+}
+
+size_t kh_sandbox_memory(const kh_sandbox *sb)
+{
+    return sb->used;
+}
+
+const char *kh_sandbox_chunk_name(const kh_sandbox *sb, int id)
+{
+    if (!sb || id < 0 || (size_t)id >= sb->chunks_count)
+        return NULL;
+    return sb->chunks[id].name;
+}
+
+struct global_args {
+    kh_sandbox *sb;
+    const char *name;
+};
+
+static int sb_add_global(lua_State *L)
+{
+    struct global_args *a = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->sb->globals_ref);
+    lua_pushvalue(L, 2);
+    lua_setfield(L, 3, a->name);
+    return 0;
+}
+
+int kh_sandbox_add_global(kh_sandbox *sb, const char *name)
+{
+    lua_State *L = sb->L;
+    int t = lua_type(L, -1);
+    if (t != LUA_TFUNCTION && t != LUA_TNUMBER && t != LUA_TSTRING &&
+        t != LUA_TBOOLEAN) {
+        lua_pop(L, 1);
+        return KH_EINVAL;
+    }
+    if (!lua_checkstack(L, 4)) {
+        lua_pop(L, 1);
+        return KH_ENOMEM;
+    }
+    struct global_args a = {sb, name};
+    lua_pushcfunction(L, sb_add_global);
+    lua_pushlightuserdata(L, &a);
+    lua_pushvalue(L, -3);
+    int status = lua_pcall(L, 2, 0, 0);
+    if (status != LUA_OK)
+        lua_pop(L, 1);
+    lua_pop(L, 1);
+    return status == LUA_OK ? KH_OK : KH_ENOMEM;
+}
+
+/* ---- compiling ------------------------------------------------------------ */
+
+/* Split a Lua message "<file>.lua:<line>: text" or "<file>.lua: text" into
+ * its parts; messages without a position get the chunk name. */
+static int set_script_error(kh_error *err, int code, const char *chunkname,
+                            const char *msg)
+{
+    const char *p = msg;
+    while (*p && *p != ':' && *p != ' ' && *p != '\n')
+        p++;
+    if (*p == ':' && p - msg > 4 && memcmp(p - 4, ".lua", 4) == 0) {
+        int file_len = (int)(p - msg);
+        const char *q = p + 1;
+        int line = 0;
+        const char *digits = q;
+        while (*q >= '0' && *q <= '9' && line < 100000000)
+            line = line * 10 + (*q++ - '0');
+        if (q > digits && *q == ':')
+            p = q;
+        else
+            line = 0;
+        p++;
+        if (*p == ' ')
+            p++;
+        char file[KH_ERROR_FILE_MAX];
+        snprintf(file, sizeof file, "%.*s", file_len, msg);
+        return kh_error_set(err, code, file, line, 0, "%s", p);
+    }
+    return kh_error_set(err, code, chunkname, 0, 0, "%s", msg);
+}
+
+struct compile_args {
+    kh_sandbox *sb;
+    const char *text;
+    size_t len;
+    const char *chunkname; /* "=name" */
+    int status;
+};
+
+static int sb_compile(lua_State *L)
+{
+    struct compile_args *a = lua_touserdata(L, 1);
+    a->status = luaL_loadbufferx(L, a->text, a->len, a->chunkname, "t");
+    if (a->status != LUA_OK)
+        return 1; /* message on the stack, read by the caller below */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->sb->chunks_ref);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, (lua_Integer)a->sb->chunks_count + 1);
+    return 0;
+}
+
+int kh_sandbox_compile(kh_sandbox *sb, const char *name, const char *text,
+                       size_t len, int *id, kh_error *err)
+{
+    lua_State *L = sb->L;
+    if (len >= 4 && memcmp(text, LUA_SIGNATURE, 4) == 0)
+        return kh_error_set(err, KH_ESCRIPT, name, 0, 0,
+                            "precompiled Lua bytecode is refused; rules must be "
+                            "Lua source text");
+    if (sb->chunks_count == sb->chunks_cap) {
+        size_t cap = sb->chunks_cap ? sb->chunks_cap * 2 : 16;
+        chunk *c = realloc(sb->chunks, cap * sizeof *c);
+        if (!c)
+            return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
+        sb->chunks = c;
+        sb->chunks_cap = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
+    char chunkname[KH_ERROR_FILE_MAX + 2];
+    snprintf(chunkname, sizeof chunkname, "=%s", name);
+
+    struct compile_args a = {sb, text, len, chunkname, LUA_OK};
+    int top = lua_gettop(L);
+    if (!lua_checkstack(L, 4)) {
+        free(copy);
+        return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
+    }
+    lua_pushcfunction(L, sb_compile);
+    lua_pushlightuserdata(L, &a);
+    int status = lua_pcall(L, 1, 1, 0);
+    int rc = KH_OK;
+    if (status == LUA_ERRMEM || a.status == LUA_ERRMEM) {
+        rc = kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
+    } else if (status != LUA_OK || a.status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        rc = set_script_error(err, KH_ESCRIPT, name, msg ? msg : "cannot compile");
+    }
+    lua_settop(L, top);
+    if (rc != KH_OK) {
+        free(copy);
+        return rc;
+    }
+    sb->chunks[sb->chunks_count].name = copy;
+    *id = (int)sb->chunks_count++;
+    return KH_OK;
+}
+
+int kh_sandbox_compile_file(kh_sandbox *sb, const char *name, const char *path,
+                            int *id, kh_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return kh_error_set(err, errno == ENOENT ? KH_ENOTFOUND : KH_EIO, path,
+                            0, 0, "cannot open: %s", strerror(errno));
+    char *buf = malloc(KH_SANDBOX_MAX_SOURCE + 1);
+    if (!buf) {
+        fclose(f);
+        return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
+    }
+    size_t len = fread(buf, 1, KH_SANDBOX_MAX_SOURCE + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc;
+    if (bad)
+        rc = kh_error_set(err, KH_EIO, path, 0, 0, "read error");
+    else if (len > KH_SANDBOX_MAX_SOURCE)
+        rc = kh_error_set(err, KH_EINPUT, path, 0, 0,
+                          "script larger than %zu bytes", KH_SANDBOX_MAX_SOURCE);
+    else
+        rc = kh_sandbox_compile(sb, name, buf, len, id, err);
+    free(buf);
+    return rc;
+}
+
+int kh_sandbox_add_library(kh_sandbox *sb, int id)
+{
+    if (id < 0 || (size_t)id >= sb->chunks_count)
+        return KH_EINVAL;
+    if (sb->libs_count == sb->libs_cap) {
+        size_t cap = sb->libs_cap ? sb->libs_cap * 2 : 8;
+        int *l = realloc(sb->libs, cap * sizeof *l);
+        if (!l)
+            return KH_ENOMEM;
+        sb->libs = l;
+        sb->libs_cap = cap;
+    }
+    sb->libs[sb->libs_count++] = id;
+    return KH_OK;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+struct run_args {
+    kh_sandbox *sb;
+    int id;
+    kh_sandbox_fn prepare, inspect;
+    void *ctx;
+};
+
+/* Message handler: keep string messages (they carry "fz01.lua:12:"); name
+ * the type of any other error object without calling its metamethods. */
+static int sb_msgh(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING)
+        return 1;
+    lua_pushfstring(L, "error object is a %s", luaL_typename(L, 1));
+    return 1;
+}
+
+static void build_env(lua_State *L, kh_sandbox *sb)
+{
+    lua_createtable(L, 0, 96);
+    int env = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->globals_ref);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, env);
+    }
+    lua_pop(L, 1);
+    /* Fresh copies of the library tables: a run may change its own. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->libtpl_ref);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {             /* tpl, name, lib */
+        lua_createtable(L, 0, 32);        /* tpl, name, lib, copy */
+        lua_pushnil(L);
+        while (lua_next(L, -3)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -4);
+        }
+        lua_remove(L, -2);                /* tpl, name, copy */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);                /* tpl, name, name, copy */
+        lua_rawset(L, env);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+}
+
+/* Push chunk id with its _ENV set to the table at env. */
+static void push_chunk(lua_State *L, kh_sandbox *sb, int id, int env)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->chunks_ref);
+    lua_rawgeti(L, -1, (lua_Integer)id + 1);
+    lua_remove(L, -2);
+    lua_pushvalue(L, env);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1); /* a chunk without upvalues uses no globals */
+}
+
+static int sb_run(lua_State *L)
+{
+    struct run_args *a = lua_touserdata(L, 1);
+    kh_sandbox *sb = a->sb;
+    lua_settop(L, 0);
+    build_env(L, sb);
+    if (a->prepare)
+        a->prepare(L, 1, a->ctx);
+    lua_settop(L, 1);
+    for (size_t i = 0; i < sb->libs_count; i++) {
+        push_chunk(L, sb, sb->libs[i], 1);
+        lua_call(L, 0, 0);
+    }
+    push_chunk(L, sb, a->id, 1);
+    lua_call(L, 0, 1);
+    if (a->inspect)
+        a->inspect(L, 2, a->ctx);
+    lua_settop(L, 2);
+    return 1;
+}
+
+int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
+                   kh_sandbox_fn inspect, void *ctx, kh_error *err)
+{
+    lua_State *L = sb->L;
+    const char *name = kh_sandbox_chunk_name(sb, id);
+    if (!name)
+        return kh_error_set(err, KH_EINVAL, NULL, 0, 0, "no chunk %d", id);
+    if (sb->anchored)
+        kh_sandbox_end(sb);
+    sb->top = lua_gettop(L);
+    if (!lua_checkstack(L, 8))
+        return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
+
+    struct run_args a = {sb, id, prepare, inspect, ctx};
+    lua_pushcfunction(L, sb_msgh);
+    lua_pushcfunction(L, sb_run);
+    lua_pushlightuserdata(L, &a);
+
+    sb->trip = TRIP_NONE;
+    sb->executed = 0;
+    sb->cap_refused = 0;
+    sb->cap = sb->used + sb->limits.memory < sb->used ? SIZE_MAX
+                                                      : sb->used + sb->limits.memory;
+    clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
+    sb->deadline.tv_sec += (time_t)(sb->limits.timeout_ms / 1000);
+    sb->deadline.tv_nsec += (long)(sb->limits.timeout_ms % 1000) * 1000000L;
+    if (sb->deadline.tv_nsec >= 1000000000L) {
+        sb->deadline.tv_sec++;
+        sb->deadline.tv_nsec -= 1000000000L;
+    }
+    sb->hook_count = sb->limits.instructions < HOOK_CHUNK
+                         ? (int)sb->limits.instructions : HOOK_CHUNK;
+    lua_sethook(L, sb_hook, LUA_MASKCOUNT, sb->hook_count);
+
+    int status = lua_pcall(L, 1, 1, sb->top + 1);
+
+    lua_sethook(L, NULL, 0, 0);
+    sb->cap = SIZE_MAX;
+
+    if (status == LUA_OK && sb->trip == TRIP_NONE) {
+        sb->anchored = 1;
+        return KH_OK;
+    }
+    int rc;
+    char msg[256];
+    if (sb->trip == TRIP_NONE && status == LUA_ERRMEM && sb->cap_refused)
+        sb->trip = TRIP_MEMORY;
+    if (sb->trip != TRIP_NONE) {
+        trip_message(sb, sb->trip, msg, sizeof msg);
+        rc = kh_error_set(err, KH_ELIMIT, name, 0, 0, "%s", msg);
+    } else if (status == LUA_ERRMEM) {
+        rc = kh_error_set(err, KH_ENOMEM, name, 0, 0, "not enough memory");
+    } else if (status == LUA_ERRERR) {
+        rc = kh_error_set(err, KH_ESCRIPT, name, 0, 0, "error in error handling");
+    } else {
+        const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        rc = set_script_error(err, KH_ESCRIPT, name, m ? m : "unknown error");
+    }
+    lua_settop(L, sb->top);
+    if (sb->trip != TRIP_NONE || status == LUA_ERRMEM)
+        lua_gc(L, LUA_GCCOLLECT, 0);
+    sb->trip = TRIP_NONE;
+    return rc;
+}
+
+void kh_sandbox_end(kh_sandbox *sb)
+{
+    if (!sb || !sb->anchored)
+        return;
+    lua_settop(sb->L, sb->top);
+    sb->anchored = 0;
+}
+
+double kh_sandbox__round2(double x)
+{
+    if (!isfinite(x))
+        return x;
+    double r = fabs(x) * 100.0;
+    double v = floor(r + 0.5 + (r > 1.0 ? r : 1.0) * 1e-12) / 100.0;
+    if (v == 0.0)
+        return 0.0;
+    return x < 0 ? -v : v;
+}

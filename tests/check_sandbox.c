@@ -1,0 +1,666 @@
+/* check_sandbox.c — the Lua sandbox: escape attempts (missing libraries,
+ * bytecode, endless loops, memory bombs, metatable and library tampering,
+ * deep recursion, hostile error objects) each fail that run only, and the
+ * next run is unaffected; the prelude helpers compute what docs/rules.md
+ * says. Uses the private sandbox.h directly. */
+#include "kh_test_util.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* What a run returned: its first value as a string or number. */
+typedef struct capture {
+    int type;
+    double number;
+    int boolean;
+    char text[512];
+} capture;
+
+static void cap_inspect(lua_State *L, int idx, void *ctx)
+{
+    capture *c = ctx;
+    c->type = lua_type(L, idx);
+    if (c->type == LUA_TNUMBER)
+        c->number = lua_tonumber(L, idx);
+    else if (c->type == LUA_TBOOLEAN)
+        c->boolean = lua_toboolean(L, idx);
+    else if (c->type == LUA_TSTRING)
+        snprintf(c->text, sizeof c->text, "%s", lua_tostring(L, idx));
+}
+
+static kh_sandbox *new_sandbox(unsigned long instructions, size_t memory,
+                               unsigned timeout_ms)
+{
+    kh_sandbox_limits lim = {instructions, memory, timeout_ms};
+    kh_sandbox *sb = NULL;
+    kh_error err;
+    int rc = kh_sandbox_new(&sb, &lim, &err);
+    ck_assert_msg(rc == KH_OK, "sandbox: %s", err.message);
+    return sb;
+}
+
+/* Compile src as `name` and run it; on success *cap has the result. The
+ * formatted error ("t.lua:1: message") goes to msg. Checks the stack top is
+ * restored either way. */
+static int run_named(kh_sandbox *sb, const char *name, const char *src,
+                     capture *cap, char *msg, size_t msg_size)
+{
+    lua_State *L = kh_sandbox__state(sb);
+    int top = lua_gettop(L);
+    kh_error err;
+    kh_error_clear(&err);
+    capture local;
+    if (!cap)
+        cap = &local;
+    memset(cap, 0, sizeof *cap);
+    int id;
+    int rc = kh_sandbox_compile(sb, name, src, strlen(src), &id, &err);
+    if (rc == KH_OK) {
+        rc = kh_sandbox_run(sb, id, NULL, cap_inspect, cap, &err);
+        if (rc == KH_OK)
+            kh_sandbox_end(sb);
+    }
+    ck_assert_int_eq(lua_gettop(L), top);
+    if (msg)
+        kh_error_format(&err, msg, msg_size);
+    return rc;
+}
+
+static int run(kh_sandbox *sb, const char *src, capture *cap, char *msg, size_t n)
+{
+    return run_named(sb, "t.lua", src, cap, msg, n);
+}
+
+/* The canary: a run after an attack sees intact libraries and helpers. */
+static void assert_unaffected(kh_sandbox *sb)
+{
+    capture c;
+    char msg[1024] = "";
+    int rc = run(sb,
+                 "assert(x_leak == nil, 'global leaked')\n"
+                 "assert(getmetatable(_G) == nil, 'env metatable leaked')\n"
+                 "assert(string.rep('a', 3) == 'aaa')\n"
+                 "assert(('x'):upper() == 'X')\n"
+                 "assert(('abc'):rep(2) == 'abcabc')\n"
+                 "assert(math.floor(2.5) == 2)\n"
+                 "assert(table.concat({'a', 'b'}) == 'ab')\n"
+                 "assert(type(pcall) == 'function' and type(clamp) == 'function')\n"
+                 "assert(fmt(13.475) == '13.48')\n"
+                 "local s = 0 for i = 1, 10000 do s = s + i end\n"
+                 "local t = {} for i = 1, 1000 do t[i] = tostring(i) end\n"
+                 "return 'ok ' .. s\n",
+                 &c, msg, sizeof msg);
+    ck_assert_msg(rc == KH_OK, "canary failed: %s", msg);
+    ck_assert_str_eq(c.text, "ok 50005000");
+}
+
+/* Expect failure with this exact formatted message. */
+#define assert_fails_with(sb, src, code, expected)                               \
+    do {                                                                       \
+        char m_[1024] = "";                                                    \
+        int rc_ = run((sb), (src), NULL, m_, sizeof m_);                       \
+        ck_assert_msg(rc_ == (code), "rc %d (%s), want %d", rc_, m_, (code));  \
+        ck_assert_str_eq(m_, (expected));                                      \
+    } while (0)
+
+/* Expect failure whose message contains a fragment. */
+#define assert_fails_matching(sb, src, code, fragment)                         \
+    do {                                                                       \
+        char m_[1024] = "";                                                    \
+        int rc_ = run((sb), (src), NULL, m_, sizeof m_);                       \
+        ck_assert_msg(rc_ == (code), "rc %d (%s), want %d", rc_, m_, (code));  \
+        ck_assert_msg(strstr(m_, (fragment)) != NULL, "'%s' lacks '%s'", m_,   \
+                      (fragment));                                             \
+    } while (0)
+
+START_TEST(test_sandbox__dangerous_libraries_absent)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    static const char *const absent[] = {
+        "io", "os", "debug", "package", "require", "load", "loadfile",
+        "dofile", "collectgarbage", "rawset", "print", "warn", "coroutine",
+        "loadstring", "string.dump", "math.random", "math.randomseed",
+        "('').dump", NULL};
+    for (size_t i = 0; absent[i]; i++) {
+        char src[256];
+        capture c;
+        snprintf(src, sizeof src, "return %s == nil", absent[i]);
+        ck_assert_int_eq(run(sb, src, &c, NULL, 0), KH_OK);
+        ck_assert_msg(c.type == LUA_TBOOLEAN && c.boolean, "%s is reachable", absent[i]);
+    }
+    assert_fails_with(sb, "return io.open('/etc/passwd')", KH_ESCRIPT,
+                      "t.lua:1: attempt to index a nil value (global 'io')");
+    assert_fails_with(sb, "\nreturn os.execute('true')", KH_ESCRIPT,
+                      "t.lua:2: attempt to index a nil value (global 'os')");
+    assert_fails_matching(sb, "return require('io')", KH_ESCRIPT,
+                          "attempt to call a nil value (global 'require')");
+    assert_fails_matching(sb, "return load('return 1')()", KH_ESCRIPT,
+                          "global 'load'");
+    assert_fails_matching(sb, "return dofile('/etc/passwd')", KH_ESCRIPT,
+                          "global 'dofile'");
+    assert_fails_matching(sb, "return loadfile('/etc/passwd')", KH_ESCRIPT,
+                          "global 'loadfile'");
+    assert_fails_matching(sb, "return string.dump(function() end)", KH_ESCRIPT,
+                          "field 'dump'");
+    assert_fails_matching(sb, "return debug.getregistry()", KH_ESCRIPT,
+                          "global 'debug'");
+    /* What stays. */
+    capture c;
+    ck_assert_int_eq(run(sb, "return type(string.format) .. type(table.sort) .. "
+                             "type(math.floor) .. type(utf8.char) .. type(rawget) .. "
+                             "type(setmetatable) .. type(select)",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "functionfunctionfunctionfunctionfunctionfunctionfunction");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+/* Make bytecode with a separate, ordinary Lua state. */
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    luaL_Buffer *b = ud;
+    luaL_addlstring(b, p, sz);
+    return 0;
+}
+
+START_TEST(test_sandbox__bytecode_refused)
+{
+    lua_State *L = luaL_newstate();
+    ck_assert_int_eq(luaL_loadstring(L, "return 42"), LUA_OK);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushvalue(L, -2);
+    lua_dump(L, dump_writer, &b, 0);
+    lua_pop(L, 1);
+    luaL_pushresult(&b);
+    size_t len;
+    const char *code = lua_tolstring(L, -1, &len);
+    ck_assert_int_eq(memcmp(code, "\x1bLua", 4), 0);
+
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    kh_error err;
+    int id;
+    ck_assert_int_eq(kh_sandbox_compile(sb, "fz01.lua", code, len, &id, &err), KH_ESCRIPT);
+    char msg[1024];
+    ck_assert_str_eq(kh_error_format(&err, msg, sizeof msg),
+                     "fz01.lua: precompiled Lua bytecode is refused; rules must "
+                     "be Lua source text");
+    /* A file with the signature is refused the same way. */
+    char path[] = "/tmp/kh_sandbox_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((int)write(fd, code, len), (int)len);
+    close(fd);
+    ck_assert_int_eq(kh_sandbox_compile_file(sb, "fz02.lua", path, &id, &err), KH_ESCRIPT);
+    ck_assert_str_eq(err.file, "fz02.lua");
+    ck_assert_ptr_nonnull(strstr(err.message, "bytecode"));
+    unlink(path);
+    lua_close(L);
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__compile_error_names_file_and_line)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    kh_error err;
+    int id;
+    const char *src = "local x = 1\nlocal = 2\n";
+    ck_assert_int_eq(kh_sandbox_compile(sb, "fz07.lua", src, strlen(src), &id, &err),
+                     KH_ESCRIPT);
+    ck_assert_str_eq(err.file, "fz07.lua");
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_ptr_nonnull(strstr(err.message, "<name> expected"));
+    ck_assert_int_eq(kh_sandbox_compile_file(sb, "x.lua", "/nonexistent/x.lua", &id, &err),
+                     KH_ENOTFOUND);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__endless_loop_stopped)
+{
+    /* A generous clock, so that only the instruction budget trips (also
+     * under valgrind). */
+    kh_sandbox *sb = new_sandbox(0, 0, 60000);
+    assert_fails_with(sb, "while true do end", KH_ELIMIT,
+                      "t.lua: instruction limit exceeded (10000000)");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+
+    sb = new_sandbox(100000, 0, 0);
+    assert_fails_with(sb, "local i = 0 repeat i = i + 1 until false", KH_ELIMIT,
+                      "t.lua: instruction limit exceeded (100000)");
+    /* Just under the budget is fine. */
+    capture c;
+    ck_assert_int_eq(run(sb, "local s = 0 for i = 1, 20000 do s = s + i end return s",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_double_eq(c.number, 200010000);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__pcall_cannot_swallow_a_limit)
+{
+    kh_sandbox *sb = new_sandbox(200000, 0, 0);
+    assert_fails_with(sb,
+                      "for i = 1, 100 do pcall(function() while true do end end) end\n"
+                      "return 'escaped'",
+                      KH_ELIMIT, "t.lua: instruction limit exceeded (200000)");
+    assert_fails_with(sb,
+                      "local ok = xpcall(function() while true do end end,\n"
+                      "                  function(m) return m end)\n"
+                      "while not ok do end return 'escaped'",
+                      KH_ELIMIT, "t.lua: instruction limit exceeded (200000)");
+    /* A handler that loops forever is stopped too. */
+    assert_fails_with(sb,
+                      "xpcall(error, function() while true do end end)\n"
+                      "return 'escaped'",
+                      KH_ELIMIT, "t.lua: instruction limit exceeded (200000)");
+    /* Nested pcalls, and error handlers that try to keep going. */
+    assert_fails_with(sb,
+                      "local function spin() while true do end end\n"
+                      "for i = 1, 100 do pcall(pcall, pcall, spin) end\n"
+                      "return 'escaped'",
+                      KH_ELIMIT, "t.lua: instruction limit exceeded (200000)");
+    /* to-be-closed variables run, but cannot resume the script. */
+    assert_fails_with(sb,
+                      "local t = setmetatable({}, {__close = function() while true do end end})\n"
+                      "do local x <close> = t; while true do end end\n"
+                      "return 'escaped'",
+                      KH_ELIMIT, "t.lua: instruction limit exceeded (200000)");
+    /* pcall still works for ordinary errors. */
+    capture c;
+    ck_assert_int_eq(run(sb, "local ok, m = pcall(error, 'x', 0) return tostring(ok) .. m",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "falsex");
+    ck_assert_int_eq(run(sb, "local ok, a, b = pcall(function() return 1, 2 end)\n"
+                             "return tostring(ok) .. a .. b",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "true12");
+    ck_assert_int_eq(run(sb, "local ok, m = xpcall(error, function(e) return 'h:' .. e end, 'y', 0)\n"
+                             "return tostring(ok) .. m",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "falseh:y");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__wall_clock_stops_a_slow_script)
+{
+    /* A huge instruction budget: only the clock can stop this. */
+    kh_sandbox *sb = new_sandbox(4000000000UL, 0, 100);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_fails_with(sb, "while true do end", KH_ELIMIT,
+                      "t.lua: time limit exceeded (100 ms)");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    ck_assert_msg(ms >= 100 && ms < 2000, "stopped after %.0f ms", ms);
+    assert_fails_with(sb, "while true do pcall(function() while true do end end) end",
+                      KH_ELIMIT, "t.lua: time limit exceeded (100 ms)");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__memory_bombs_stopped)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 60000);
+    size_t base = kh_sandbox_memory(sb);
+    static const char *const bombs[] = {
+        "return string.rep('x', 1e9)",
+        "return ('x'):rep(1 << 30)",
+        "local t = {} for i = 1, 1e9 do t[i] = i end",
+        "local t = {} local i = 0 while true do i = i + 1 t['k' .. i] = {} end",
+        "local s = 'x' while true do s = s .. s end",
+        "local t = {} for i = 1, 1e9 do t[i] = 'abcdefgh' .. i end",
+        "local t = {} for i = 1, 1e9 do t[#t + 1] = string.rep('y', 1000) .. i end",
+        "local ok = pcall(string.rep, 'x', 1e9) return 'escaped'",
+        "while true do pcall(function() local s = 'x' while true do s = s .. s end end) end",
+        "return table.concat(setmetatable({}, {__index = function() return ('z'):rep(1e6) end}), '', 1, 100)",
+        NULL};
+    for (size_t i = 0; bombs[i]; i++) {
+        char msg[1024];
+        int rc = run(sb, bombs[i], NULL, msg, sizeof msg);
+        ck_assert_msg(rc == KH_ELIMIT, "bomb %zu: rc %d %s", i, rc, msg);
+        ck_assert_msg(strcmp(msg, "t.lua: memory limit exceeded (16 MiB)") == 0,
+                      "bomb %zu: %s", i, msg);
+        /* What the bomb took is given back; the state's string table may
+         * stay grown until later collections shrink it. */
+        ck_assert_msg(kh_sandbox_memory(sb) < base + 8 * 1024 * 1024,
+                      "bomb %zu: %zu bytes held, base %zu", i, kh_sandbox_memory(sb), base);
+        assert_unaffected(sb);
+    }
+    for (int i = 0; i < 20; i++)
+        lua_gc(kh_sandbox__state(sb), LUA_GCCOLLECT, 0);
+    ck_assert_msg(kh_sandbox_memory(sb) < base + 256 * 1024, "%zu bytes held, base %zu",
+                  kh_sandbox_memory(sb), base);
+    kh_sandbox_free(sb);
+
+    sb = new_sandbox(0, 1536 * 1024, 0);
+    assert_fails_with(sb, "return string.rep('x', 2e6)", KH_ELIMIT,
+                      "t.lua: memory limit exceeded (1536 KiB)");
+    /* Garbage of earlier runs does not count against the next one. */
+    capture c;
+    for (int i = 0; i < 20; i++)
+        ck_assert_int_eq(run(sb, "local s = string.rep('x', 5e5) return #s", &c, NULL, 0),
+                         KH_OK);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__string_metatable_is_locked)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    capture c;
+    ck_assert_int_eq(run(sb, "return getmetatable('')", &c, NULL, 0), KH_OK);
+    ck_assert_int_eq(c.type, LUA_TBOOLEAN);
+    ck_assert_int_eq(c.boolean, 0);
+    assert_fails_matching(sb, "getmetatable('').__index.upper = function() return 'pwned' end",
+                          KH_ESCRIPT, "t.lua:1: attempt to index a boolean value");
+    assert_fails_matching(sb, "('').upper = 1", KH_ESCRIPT, "t.lua:1:");
+    assert_fails_matching(sb, "setmetatable('', {})", KH_ESCRIPT, "bad argument #1");
+    /* Replacing a function in the run's string table does not reach the
+     * methods of string values, nor the next run. */
+    ck_assert_int_eq(run(sb, "string.upper = function() return 'pwned' end\n"
+                             "return ('a'):upper() .. string.upper('a')",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "Apwned");
+    ck_assert_int_eq(run(sb, "return ('a'):upper() .. string.upper('b')", &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "AB");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__tampering_does_not_leak_into_the_next_run)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    capture c;
+    ck_assert_int_eq(run(sb,
+                         "string.rep = nil; math.floor = nil; utf8.char = nil\n"
+                         "table.concat = function() return 'pwned' end\n"
+                         "clamp = nil; fmt = function() return 'pwned' end; pcall = nil\n"
+                         "x_leak = 1\n"
+                         "setmetatable(_G, {__index = function() return 'p' end})\n"
+                         "return 'ok'",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "ok");
+    assert_unaffected(sb);
+    ck_assert_int_eq(run(sb, "return type(utf8.char)", &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "function");
+    /* A failing run's tampering does not leak either. */
+    assert_fails_matching(sb, "string.rep = nil; x_leak = 2; error('after tampering')",
+                          KH_ESCRIPT, "t.lua:1: after tampering");
+    assert_unaffected(sb);
+    /* Locked metatables stay locked; __gc is refused. */
+    assert_fails_matching(sb,
+                          "local t = setmetatable({}, {__metatable = 'locked'})\n"
+                          "setmetatable(t, {})",
+                          KH_ESCRIPT, "t.lua:2: cannot change a protected metatable");
+    assert_fails_matching(sb, "setmetatable({}, {__gc = function() while true do end end})",
+                          KH_ESCRIPT, "__gc metamethods are not allowed");
+    assert_fails_matching(sb, "rawset(_G, 'x', 1)", KH_ESCRIPT, "global 'rawset'");
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__libraries_run_in_each_fresh_environment)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    kh_error err;
+    int lib, a, b;
+    const char *lsrc = "counter = (counter or 0) + 1\nfunction twice(x) return 2 * x end\n";
+    ck_assert_int_eq(kh_sandbox_compile(sb, "lib/util.lua", lsrc, strlen(lsrc), &lib, &err), KH_OK);
+    ck_assert_int_eq(kh_sandbox_add_library(sb, lib), KH_OK);
+    const char *asrc = "twice = nil; counter = counter + 10; return counter";
+    const char *bsrc = "return twice(counter)";
+    ck_assert_int_eq(kh_sandbox_compile(sb, "a.lua", asrc, strlen(asrc), &a, &err), KH_OK);
+    ck_assert_int_eq(kh_sandbox_compile(sb, "b.lua", bsrc, strlen(bsrc), &b, &err), KH_OK);
+    for (int i = 0; i < 3; i++) {
+        capture c;
+        ck_assert_int_eq(kh_sandbox_run(sb, a, NULL, cap_inspect, &c, &err), KH_OK);
+        kh_sandbox_end(sb);
+        ck_assert_double_eq(c.number, 11);
+        ck_assert_int_eq(kh_sandbox_run(sb, b, NULL, cap_inspect, &c, &err), KH_OK);
+        kh_sandbox_end(sb);
+        ck_assert_double_eq(c.number, 2);
+    }
+    /* An error inside a library function names the library's line. */
+    const char *esrc = "return twice({})";
+    int e;
+    ck_assert_int_eq(kh_sandbox_compile(sb, "e.lua", esrc, strlen(esrc), &e, &err), KH_OK);
+    ck_assert_int_eq(kh_sandbox_run(sb, e, NULL, cap_inspect, NULL, &err), KH_ESCRIPT);
+    ck_assert_str_eq(err.file, "lib/util.lua");
+    ck_assert_int_eq(err.line, 2);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__deep_recursion_is_an_error_not_a_crash)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    char msg[1024];
+    /* Lua-to-Lua recursion: the stack or the memory cap stops it. */
+    int rc = run(sb, "local function f(n) return f(n + 1) + 1 end return f(1)", NULL,
+                 msg, sizeof msg);
+    ck_assert_msg(rc == KH_ESCRIPT || rc == KH_ELIMIT, "rc %d", rc);
+    ck_assert_msg(strstr(msg, "stack overflow") || strstr(msg, "memory limit exceeded"),
+                  "%s", msg);
+    /* Recursion through C (metamethods, pcall, sort, gsub callbacks). */
+    assert_fails_matching(sb,
+                          "local t = setmetatable({}, {__index = function(t, k) return t[k] end})\n"
+                          "return t.x",
+                          KH_ESCRIPT, "stack overflow");
+    assert_fails_matching(sb,
+                          "local function f(s) return (s:gsub('.', f)) end return f('ab')",
+                          KH_ESCRIPT, "stack overflow");
+    capture c;
+    ck_assert_int_eq(run(sb, "local function f() return pcall(f) end return tostring(f())",
+                         &c, NULL, 0), KH_OK);
+    assert_fails_matching(sb,
+                          "local t = setmetatable({}, {__tostring = function(t) return tostring(t) end})\n"
+                          "return tostring(t)",
+                          KH_ESCRIPT, "stack overflow");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__error_objects)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    assert_fails_with(sb, "error({code = 1})", KH_ESCRIPT, "t.lua: error object is a table");
+    assert_fails_with(sb, "error()", KH_ESCRIPT, "t.lua: error object is a nil");
+    assert_fails_with(sb, "error(42)", KH_ESCRIPT, "t.lua: error object is a number");
+    assert_fails_with(sb, "error(print)", KH_ESCRIPT, "t.lua: error object is a nil");
+    /* A hostile __tostring is never called. */
+    assert_fails_with(sb,
+                      "error(setmetatable({}, {__tostring = function() while true do end end}))",
+                      KH_ESCRIPT, "t.lua: error object is a table");
+    assert_fails_with(sb, "error('plain', 0)", KH_ESCRIPT, "t.lua: plain");
+    assert_fails_with(sb, "\n\nerror('boom')", KH_ESCRIPT, "t.lua:3: boom");
+    assert_fails_with(sb, "local x = nil + 1", KH_ESCRIPT,
+                      "t.lua:1: attempt to perform arithmetic on a nil value");
+    assert_fails_with(sb, "error('two\\nlines')", KH_ESCRIPT, "t.lua:1: two lines");
+    char msg[1024];
+    ck_assert_int_eq(run_named(sb, "fz01.lua", "error('x')", NULL, msg, sizeof msg),
+                     KH_ESCRIPT);
+    ck_assert_str_eq(msg, "fz01.lua:1: x");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__costly_c_calls_refused)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    /* Backtracking patterns run in C, where no hook fires. */
+    assert_fails_matching(sb, "return string.find(string.rep('a', 5000), '.-.-.-.-b')",
+                          KH_ESCRIPT, "pattern too complex for a 5000-byte subject");
+    assert_fails_matching(sb, "return (string.rep('a', 3000)):match('(a*)*b')",
+                          KH_ESCRIPT, "pattern too complex");
+    assert_fails_matching(sb, "for x in string.rep('a', 3000):gmatch('a-a-a-b') do end",
+                          KH_ESCRIPT, "pattern too complex");
+    assert_fails_matching(sb, "return table.move({}, 1, 1e12, 2)", KH_ESCRIPT,
+                          "table.move: more than 1000000 elements");
+    /* Ordinary uses pass. */
+    capture c;
+    ck_assert_int_eq(run(sb,
+                         "local y, m, d = ('2025-01-08'):match('^(%d+)-(%d+)-(%d+)$')\n"
+                         "local s = ('a  b   c'):gsub('%s+', ' ')\n"
+                         "local n = 0 for w in ('x,y,z'):gmatch('[^,]+') do n = n + 1 end\n"
+                         "return y .. m .. d .. s .. n .. string.find('hello', 'll', 1, true)\n"
+                         "  .. #table.move({1, 2, 3}, 1, 3, 2)",
+                         &c, NULL, 0), KH_OK);
+    ck_assert_str_eq(c.text, "20250108a b c334");
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+START_TEST(test_sandbox__prelude_helpers)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    capture c;
+    char msg[1024] = "";
+    int rc = run(sb,
+                 "local function eq(a, b) assert(a == b, tostring(a) .. ' ~= ' .. tostring(b)) end\n"
+                 "eq(clamp(5, 0, 3), 3) eq(clamp(-1, 0, 3), 0) eq(clamp(2, 0, 3), 2)\n"
+                 "eq(linear(12.5, 5, 20, 8, 0), 4) eq(linear(3, 5, 20, 8, 0), 8)\n"
+                 "eq(linear(25, 5, 20, 8, 0), 0) eq(linear(80, 60, 100, 0, 14), 7)\n"
+                 "eq(per_point_below(98.5, 100, 1, 1), 1.5) eq(per_point_below(100, 100), 0)\n"
+                 "eq(per_point_below(95, 100, 10, 2), 1)\n"
+                 "eq(per_started_below(80, 90, 10, 2), 2) eq(per_started_below(79.9, 90, 10, 2), 4)\n"
+                 "eq(per_started_below(89.99, 90, 10, 2), 2) eq(per_started_below(90, 90, 10, 2), 0)\n"
+                 "eq(bands(85, {{90, 10}, {80, 8}, {60, 5}}), 8) eq(bands(90, {{90, 10}, {80, 8}}), 10)\n"
+                 "eq(bands(10, {{60, 5}}), 0) eq(bands(70, {{60, 5}, {0, 1}}), 5)\n"
+                 "eq(capped(2.4, 1.2), 1.2) eq(capped(0.6, 1.2), 0.6)\n"
+                 "eq(round2(13.475), 13.48) eq(round2(89.995), 90) eq(round2(-1.005), -1.01)\n"
+                 "eq(round2(2.675), 2.68) eq(round2(1.004999), 1)\n"
+                 "eq(fmt(98.5), '98.5') eq(fmt(13.475), '13.48') eq(fmt(100), '100')\n"
+                 "eq(fmt(6700.0), '6700') eq(fmt(1/3), '0.33') eq(fmt(-0.0), '0') eq(fmt(2.10), '2.1')\n"
+                 "eq(fmt(nil), 'nil') eq(fmt('x'), 'x')\n"
+                 "eq(percent(115, 150) > 76.66, true) eq(percent(72, 80), 90) eq(percent(1, 0), nil)\n"
+                 "eq(percent(nil, 5), nil)\n"
+                 "eq(days_between('2025-03-01', '2025-03-16'), 15)\n"
+                 "eq(days_between('2025-03-01', '2025-01-08'), -52)\n"
+                 "eq(days_between('2024-02-28', '2024-03-01'), 2)\n"
+                 "eq(days_between('2023-02-28', '2023-03-01'), 1)\n"
+                 "eq(days_between('1999-12-31', '2000-01-01'), 1)\n"
+                 "local y, m, d = date_parts('2017-12-20') eq(y, 2017) eq(m, 12) eq(d, 20)\n"
+                 "return 'ok'",
+                 &c, msg, sizeof msg);
+    ck_assert_msg(rc == KH_OK, "%s", msg);
+    ck_assert_str_eq(c.text, "ok");
+    /* Bad arguments blame the caller's line. */
+    /* (A Lua function in tail position, `return clamp(...)`, has no caller
+     * frame left to blame, so these use locals.) */
+    assert_fails_with(sb, "\nlocal _ = clamp('x', 0, 1)", KH_ESCRIPT,
+                      "t.lua:2: clamp: x must be a finite number (got string)");
+    assert_fails_with(sb, "local _ = linear(1, 2, 2, 0, 1)", KH_ESCRIPT,
+                      "t.lua:1: linear: x0 and x1 must differ");
+    assert_fails_with(sb, "local _ = per_started_below(1, 2, 0, 1)", KH_ESCRIPT,
+                      "t.lua:1: per_started_below: step must be positive");
+    assert_fails_matching(sb, "local _ = per_point_below(0/0, 2)", KH_ESCRIPT,
+                          "t.lua:1: per_point_below: value must be a finite number (got ");
+    assert_fails_with(sb, "local _ = days_between('2025-02-30', '2025-03-01')", KH_ESCRIPT,
+                      "t.lua:1: days_between: no such date: \"2025-02-30\"");
+    assert_fails_with(sb, "local _ = date_parts('2025/01/08')", KH_ESCRIPT,
+                      "t.lua:1: date_parts: not an ISO date YYYY-MM-DD: \"2025/01/08\"");
+    ck_assert_double_eq(kh_sandbox__round2(13.475), 13.48);
+    ck_assert_double_eq(kh_sandbox__round2(89.995), 90.0);
+    ck_assert_double_eq(kh_sandbox__round2(89.994), 89.99);
+    ck_assert_double_eq(kh_sandbox__round2(-0.001), 0.0);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+typedef struct pc_ctx {
+    int k;
+    capture c;
+} pc_ctx;
+
+static void prepare_const(lua_State *L, int env, void *ctx)
+{
+    lua_pushinteger(L, ((pc_ctx *)ctx)->k);
+    lua_setfield(L, env, "K");
+}
+
+static void pc_inspect(lua_State *L, int idx, void *ctx)
+{
+    cap_inspect(L, idx, &((pc_ctx *)ctx)->c);
+}
+
+static void reject_inspect(lua_State *L, int idx, void *ctx)
+{
+    (void)idx;
+    (void)ctx;
+    luaL_error(L, "result refused");
+}
+
+START_TEST(test_sandbox__prepare_and_inspect_callbacks)
+{
+    kh_sandbox *sb = new_sandbox(0, 0, 0);
+    lua_State *L = kh_sandbox__state(sb);
+    lua_pushinteger(L, 7);
+    ck_assert_int_eq(kh_sandbox_add_global(sb, "SEVEN"), KH_OK);
+    lua_newtable(L);
+    ck_assert_int_eq(kh_sandbox_add_global(sb, "T"), KH_EINVAL); /* mutable */
+    kh_error err;
+    int id;
+    const char *src = "return K * SEVEN + (T == nil and 0 or 1000)";
+    ck_assert_int_eq(kh_sandbox_compile(sb, "k.lua", src, strlen(src), &id, &err), KH_OK);
+    pc_ctx pc = {6, {0}};
+    ck_assert_int_eq(kh_sandbox_run(sb, id, prepare_const, pc_inspect, &pc, &err), KH_OK);
+    kh_sandbox_end(sb);
+    ck_assert_double_eq(pc.c.number, 42);
+    pc.k = 3;
+    ck_assert_int_eq(kh_sandbox_run(sb, id, prepare_const, pc_inspect, &pc, &err), KH_OK);
+    kh_sandbox_end(sb);
+    ck_assert_double_eq(pc.c.number, 21);
+    ck_assert_int_eq(kh_sandbox_run(sb, id, prepare_const, reject_inspect, &pc, &err),
+                     KH_ESCRIPT);
+    ck_assert_str_eq(err.file, "k.lua");
+    ck_assert_str_eq(err.message, "result refused");
+    ck_assert_ptr_null(kh_sandbox_chunk_name(sb, 99));
+    ck_assert_str_eq(kh_sandbox_chunk_name(sb, id), "k.lua");
+    kh_sandbox_free(sb);
+    kh_sandbox_free(NULL);
+}
+END_TEST
+
+static Suite *kh_sandbox_suite(void)
+{
+    Suite *s = suite_create("sandbox");
+    TCase *tc = tcase_create("escapes");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_sandbox__dangerous_libraries_absent);
+    tcase_add_test(tc, test_sandbox__bytecode_refused);
+    tcase_add_test(tc, test_sandbox__compile_error_names_file_and_line);
+    tcase_add_test(tc, test_sandbox__endless_loop_stopped);
+    tcase_add_test(tc, test_sandbox__pcall_cannot_swallow_a_limit);
+    tcase_add_test(tc, test_sandbox__wall_clock_stops_a_slow_script);
+    tcase_add_test(tc, test_sandbox__memory_bombs_stopped);
+    tcase_add_test(tc, test_sandbox__string_metatable_is_locked);
+    tcase_add_test(tc, test_sandbox__tampering_does_not_leak_into_the_next_run);
+    tcase_add_test(tc, test_sandbox__libraries_run_in_each_fresh_environment);
+    tcase_add_test(tc, test_sandbox__deep_recursion_is_an_error_not_a_crash);
+    tcase_add_test(tc, test_sandbox__error_objects);
+    tcase_add_test(tc, test_sandbox__costly_c_calls_refused);
+    tcase_add_test(tc, test_sandbox__prelude_helpers);
+    tcase_add_test(tc, test_sandbox__prepare_and_inspect_callbacks);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KH_TEST_MAIN(kh_sandbox_suite)
