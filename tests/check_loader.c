@@ -107,7 +107,7 @@ START_TEST(test_loader__good_plugin_extracts_with_evidence)
     ck_assert_double_eq(en->facts[1].number, 7);
     /* evidence is the ORIGINAL text, line break included, at line 2 */
     ck_assert_int_eq(en->facts[0].evidence.line, 2);
-    ck_assert_int_eq(en->facts[0].evidence.column, 4);
+    ck_assert_int_eq(en->facts[0].evidence.column, 5);
     ck_assert_str_eq(en->facts[0].evidence.text, "答案\n42");
     ck_assert_str_eq(en->facts[0].plugin, "good");
     ck_assert_uint_eq(kh_factset_error_count(f), 0);

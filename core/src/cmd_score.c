@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "events.h"
 #include "output.h"
 
 static void usage(FILE *out)
@@ -15,6 +16,9 @@ static void usage(FILE *out)
           "  --rules DIR       scheme directory with scheme.yaml (default: the bundled\n"
           "                    default scheme; env KAOHE_RULES)\n"
           "  --format table|json|csv  output format (default table)\n"
+          "  --events FILE     office-supplied 加分/扣分 events (YAML list of\n"
+          "                    {unit | file, event, reason}); event ids are the\n"
+          "                    scheme's adjustments, capped by its bonus/penalty caps\n"
           KH_CLI_COMMON_HELP, out);
 }
 
@@ -74,13 +78,19 @@ static kh_scheme *load_scheme(kh_cli *cli, kh_engine *engine, kh_rules **rules)
 
 int kh_cmd_score(int argc, char **argv, kh_cli *cli)
 {
-    static const struct option longopts[] = {KH_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        KH_CLI_COMMON_LONGOPTS, {"events", required_argument, NULL, 'E'}, {0, 0, 0, 0}};
+    const char *events_path = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return KH_EXIT_OK;
+        }
+        if (c == 'E') {
+            events_path = optarg;
+            continue;
         }
         int r = kh_cli_common_option(cli, c, optarg);
         if (r <= 0) {
@@ -104,6 +114,30 @@ int kh_cmd_score(int argc, char **argv, kh_cli *cli)
         fprintf(stderr, "kaohe: %s: scheme not usable, nothing scored\n", cli->rules_dir);
         kh_engine_free(engine);
         return KH_EXIT_USAGE;
+    }
+    kh_event_list events = {0};
+    if (events_path) {
+        kh_error eerr;
+        kh_error_clear(&eerr);
+        int erc = kh_events_load(&events, events_path, &eerr);
+        for (size_t i = 0; erc == KH_OK && i < events.count; i++) {
+            int known = 0;
+            for (size_t k = 0; k < scheme->adjustments_count; k++)
+                known |= strcmp(scheme->adjustments[k].id, events.items[i].event) == 0;
+            if (!known)
+                erc = kh_error_set(&eerr, KH_ECONFIG, events_path, 0, 0,
+                                   "event '%s' is not an adjustment of scheme %s",
+                                   events.items[i].event, scheme->id);
+        }
+        if (erc != KH_OK) {
+            char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
+            fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&eerr, buf, sizeof buf));
+            kh_event_list_free(&events);
+            kh_rules_free(rules);
+            kh_scheme_free(scheme);
+            kh_engine_free(engine);
+            return KH_EXIT_USAGE;
+        }
     }
     size_t n = (size_t)(argc - optind);
     kh_input *inputs = calloc(n, sizeof *inputs);
@@ -129,7 +163,12 @@ int kh_cmd_score(int argc, char **argv, kh_cli *cli)
             inputs[i].error = strdup(msg);
             scores[i] = NULL;
             failed++;
+            continue;
         }
+        const char *ids[64];
+        size_t nid = kh_events_for(&events, inputs[i].path, inputs[i].unit, ids, 64);
+        if (nid && kh_report_score_adjust(scores[i], scheme, ids, nid, &err) != KH_OK)
+            fprintf(stderr, "kaohe: warning: %s: %s\n", inputs[i].path, err.message);
     }
     /* rank the scored reports */
     kh_report_score **ranked = calloc(n ? n : 1, sizeof *ranked);
@@ -146,6 +185,7 @@ int kh_cmd_score(int argc, char **argv, kh_cli *cli)
             fprintf(stderr, "kaohe: %s\n", inputs[i].error);
     status = failed ? KH_EXIT_INPUT : KH_EXIT_OK;
 done:
+    kh_event_list_free(&events);
     for (size_t i = 0; scores && i < n; i++)
         kh_report_score_free(scores[i]);
     free(scores);

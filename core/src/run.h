@@ -1,0 +1,51 @@
+/*
+ * run.h — one scoring run as the office receives it: the contract between
+ * `kaohe batch` (which fills a kh_run) and the writers of what lands in
+ * OUTDIR (results.json, ranking.csv, kaohe.xlsx, report.html). Everything is
+ * borrowed: the run does not own its items or their facts and scores.
+ */
+#ifndef KH_RUN_H
+#define KH_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kaohe/facts.h"
+#include "kaohe/scheme.h"
+#include "kaohe/score.h"
+
+/* One input report of the run. */
+typedef struct kh_run_item {
+    const char *path;          /* input path as given */
+    const char *sha256;        /* hex SHA-256 of the input file, or NULL */
+    const char *unit;          /* unit name (registry name when matched), or NULL */
+    const char *unit_code;     /* GB/T 2260 code when the registry has one, or NULL */
+    const char *unit_note;     /* why the unit is doubtful/unknown, or NULL */
+    int year;                  /* assessment year, 0 when unknown */
+    const kh_factset *facts;   /* NULL when the input failed */
+    const kh_report_score *score; /* NULL when the input failed */
+    const char *error;         /* "path: reason" when the input failed, else NULL */
+} kh_run_item;
+
+/* A hand-entered fact that replaced (or supplied) an extracted one. */
+typedef struct kh_override_applied {
+    const char *unit;          /* as written in overrides.yaml */
+    const char *path;          /* the report it was applied to */
+    const char *key;
+    const kh_fact *extracted;  /* the fact it replaced, or NULL if none */
+    const kh_fact *value;      /* the override (origin KH_ORIGIN_OVERRIDE) */
+    const char *reason;
+    const char *author;
+    const char *date;          /* ISO date */
+} kh_override_applied;
+
+typedef struct kh_run {
+    const kh_scheme *scheme;
+    const kh_run_item *items;  /* in a deterministic order (sorted by path) */
+    size_t count;
+    const kh_override_applied *overrides;
+    size_t overrides_count;
+    const char *title;         /* e.g. "2024年度法治政府建设考核" or NULL */
+} kh_run;
+
+#endif
