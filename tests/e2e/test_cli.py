@@ -204,6 +204,50 @@ class ScoreTest(KaoheTest):
         self.assertIn("/nonexistent/rules", p.stderr)
 
 
+class EventsTest(KaoheTest):
+    """Office-supplied 加分/扣分 events: applied by unit or file, capped by
+    the scheme, listed in adjustments; unknown ids are config errors."""
+
+    def write(self, text):
+        fd, path = tempfile.mkstemp(suffix=".yaml")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return path
+
+    def totals(self, *extra):
+        p, data = run_json("score", "--format", "json", *extra, WENDENG,
+                           os.path.join(REPORTS, "chengyang-2024.txt"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return {os.path.basename(r["path"]): r for r in data["results"]}
+
+    def test_events_adjust_totals_with_caps(self):
+        base = self.totals()
+        ev = self.write("- {file: wendeng-2024.txt, event: demonstration, reason: 示范}\n"
+                        "- {file: wendeng-2024.txt, event: demonstration, reason: again}\n"
+                        "- {file: chengyang-2024.txt, event: judgment_not_executed}\n")
+        got = self.totals("--events", ev)
+        w, c = got["wendeng-2024.txt"], got["chengyang-2024.txt"]
+        # two +3 bonuses are capped at bonus_cap 3
+        self.assertAlmostEqual(w["total"], base["wendeng-2024.txt"]["total"] + 3, places=2)
+        self.assertAlmostEqual(c["total"], base["chengyang-2024.txt"]["total"] - 2, places=2)
+        self.assertTrue(any(a["points"] == 3 for a in w["adjustments"]) or
+                        abs(sum(a["points"] for a in w["adjustments"]) - 3) < 1e-9)
+        self.assertEqual(sum(a["points"] for a in c["adjustments"]), -2)
+
+    def test_unknown_event_is_a_config_error(self):
+        ev = self.write("- {unit: 文登区, event: no_such_event}\n")
+        p = run("score", "--events", ev, WENDENG)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no_such_event", p.stderr)
+
+    def test_malformed_events_file(self):
+        ev = self.write("- {unit: 文登区}\n")
+        p = run("score", "--events", ev, WENDENG)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(ev, p.stderr)
+
+
 class HostileRulesTest(KaoheTest):
     """Rule scripts are untrusted: each hostile script is stopped within
     seconds and reported on its own indicator; the others still score."""
