@@ -135,8 +135,8 @@ static void extract_table(FILE *out, const kh_input *inputs, size_t count)
             fprintf(out, "%s\n  FAILED: %s\n", in->path, in->error);
             continue;
         }
-        fprintf(out, "%s  (%s%s%s, %s)\n", in->path, in->unit ? in->unit : "单位未识别",
-                in->year ? " " : "", "", in->encoding);
+        fprintf(out, "%s  (%s, %s)\n", in->path, in->unit ? in->unit : "单位未识别",
+                in->encoding);
         if (in->year)
             fprintf(out, "  年度 %d\n", in->year);
         static const char *const hdr[] = {"事实", "值", "限定", "依据", "其他候选", "佐证 行:列 原文"};
