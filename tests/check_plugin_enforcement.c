@@ -82,6 +82,8 @@ static const pos_row positive[] = {
 
 static const neg_row negative[] = {
     { "镇街共配备综合执法人员126名。", NULL },
+    /* a district's report quoting the city above it */
+    { "某市某区人民政府2023年法治政府建设情况报告\n全市共有行政执法人员1.2万名。", NULL },
     { "全年新增持证执法人员85名。", NULL },
     { "为218名执法人员办理执法证件年审。", NULL },
     { "出动执法人员3200余人次。", NULL },

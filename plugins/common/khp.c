@@ -35,6 +35,11 @@ static const char PAT_PRIOR[] =
     "(?:同比|环比|比上年|较上年|较去年|比去年)(?:增长|下降|上升|提高|减少|增加|提升)?(?:了)?$";
 static const char PAT_PART[] =
     "(?<![各全所个(（])(?:镇街|镇|街道|乡|社区|村)(?:共|均|全年|今年)?";
+static const char PAT_LEVEL[] =
+    "(?:区|县|旗)(?:人民政府|政府|管委会|管理委员会|委)|开发区|高新区|新区|管委会";
+/* 全市/全省 as the subject of a figure; not "在全市率先", "位列全市第一" */
+static const char PAT_HIGHER[] =
+    "(?<![在居列于])全(?:市|省)(?!率先|第一|前列|排名|首位|领先|首家|唯一)|市直|市本级";
 static const char PAT_YEAR[] =
     "(?:关于)?(\\d{4})\\s*年(?:度)?[^\\n]{0,40}?(?:法治政府建设|依法行政|法治建设)";
 
@@ -44,6 +49,7 @@ int khp_init(khp *k, const kh_host *host, const char *name)
     k->host = host;
     k->name = name;
     k->year = -1;
+    k->level = -1;
     struct {
         kh_re **slot;
         const char *pat;
@@ -52,7 +58,8 @@ int khp_init(khp *k, const kh_host *host, const char *name)
         {&k->scope_multiyear, PAT_MULTIYEAR}, {&k->scope_partial, PAT_PARTIAL},
         {&k->scope_month, PAT_MONTH},       {&k->scope_court, PAT_COURT},
         {&k->scope_prior, PAT_PRIOR},       {&k->scope_part, PAT_PART},
-        {&k->year_re, PAT_YEAR},
+        {&k->year_re, PAT_YEAR},            {&k->level_re, PAT_LEVEL},
+        {&k->scope_higher, PAT_HIGHER},
     };
     for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
         *pats[i].slot = khp_compile(k, pats[i].pat);
@@ -77,6 +84,8 @@ void khp_fini(khp *k)
     khp_free_re(k, &k->scope_prior);
     khp_free_re(k, &k->scope_part);
     khp_free_re(k, &k->year_re);
+    khp_free_re(k, &k->level_re);
+    khp_free_re(k, &k->scope_higher);
 }
 
 kh_re *khp_compile(khp *k, const char *pattern)
@@ -240,18 +249,21 @@ unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
     }
     if (search(k, k->scope_part, doc, acs, anchor > acs ? anchor : acs + 1, &m))
         mask |= KHP_SCOPE_PART;
+    if (khp_unit_level(k, doc) == KHP_LEVEL_COUNTY &&
+        search(k, k->scope_higher, doc, ss, fig_start, &m))
+        mask |= KHP_SCOPE_HIGHER;
     return mask;
 }
 
 const char *khp_scope_name(unsigned mask, char *buf, size_t size)
 {
-    static const char *const names[] = {"target", "requirement", "multiyear",
-                                        "partial", "court", "prior", "part"};
+    static const char *const names[] = {"target", "requirement", "multiyear", "partial",
+                                        "court", "prior", "part", "higher"};
     size_t used = 0;
     if (size == 0)
         return buf;
     buf[0] = '\0';
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         if (mask & (1u << i)) {
             int n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
             if (n < 0 || (size_t)n >= size - used)
@@ -356,12 +368,40 @@ bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s)
     return false;
 }
 
-int khp_report_year(khp *k, const kh_doc *doc)
+/* A new document: forget what was cached about the previous one. */
+static void cache_for(khp *k, const kh_doc *doc)
 {
-    if (k->year_text == doc->text && k->year_len == doc->len && k->year >= 0)
-        return k->year;
+    size_t head = doc->len < sizeof k->year_head ? doc->len : sizeof k->year_head;
+    if (k->year_text == doc->text && k->year_len == doc->len &&
+        memcmp(k->year_head, doc->text, head) == 0)
+        return;
     k->year_text = doc->text;
     k->year_len = doc->len;
+    memcpy(k->year_head, doc->text, head);
+    k->year = -1;
+    k->level = -1;
+}
+
+int khp_unit_level(khp *k, const kh_doc *doc)
+{
+    cache_for(k, doc);
+    if (k->level >= 0)
+        return k->level;
+    size_t limit = doc->len < 600 ? doc->len : 600;
+    while (limit < doc->len && ((unsigned char)doc->text[limit] & 0xC0) == 0x80)
+        limit++;
+    kh_match m;
+    k->level = k->level_re && k->host->re_match(k->level_re, doc->text, limit, 0, &m) == 1
+                   ? KHP_LEVEL_COUNTY
+                   : KHP_LEVEL_UNKNOWN;
+    return k->level;
+}
+
+int khp_report_year(khp *k, const kh_doc *doc)
+{
+    cache_for(k, doc);
+    if (k->year >= 0)
+        return k->year;
     k->year = 0;
     size_t limit = doc->len < 600 ? doc->len : 600;
     while (limit < doc->len && ((unsigned char)doc->text[limit] & 0xC0) == 0x80)

@@ -37,9 +37,14 @@ typedef struct khp {
     kh_re *scope_part;     /* one township / sub-unit: 某镇 街道 社区 … */
     kh_re *scope_month;    /* month cut-offs: 截至9月底, 1-7月, 3月份 */
     kh_re *year_re;        /* the report year in the title */
+    kh_re *level_re;       /* a county-level unit in the title: 区 县 旗 开发区 */
+    kh_re *scope_higher;   /* 全市 全省: the level above a county-level unit */
     const char *year_text; /* document the cached year belongs to */
     size_t year_len;
+    char year_head[64];    /* its first bytes: a new document at a reused
+                              address is still recognised as new */
     int year;              /* cached khp_report_year() result */
+    int level;             /* cached khp_unit_level() result, -1 = not yet */
 } khp;
 
 /* Reasons a figure is not a whole-unit, reported-year fact. */
@@ -51,7 +56,15 @@ enum {
     KHP_SCOPE_PARTIAL = 1u << 3,  /* an earlier cut-off (上半年, 1-7月, 截至9月底) */
     KHP_SCOPE_COURT = 1u << 4,    /* a court's own statistics */
     KHP_SCOPE_PRIOR = 1u << 5,    /* a prior year quoted for comparison */
-    KHP_SCOPE_PART = 1u << 6      /* one department / township / programme */
+    KHP_SCOPE_PART = 1u << 6,     /* one department / township / programme */
+    KHP_SCOPE_HIGHER = 1u << 7    /* the level above (全市 in a district's report) */
+};
+
+/* What the report's title says the unit is. */
+enum {
+    KHP_LEVEL_UNKNOWN = 0,
+    KHP_LEVEL_COUNTY = 1  /* a district, county, banner or development zone:
+                             there 全市/全省 is the level above */
 };
 
 /* Compile the shared scope patterns. Returns KH_PLUGIN_OK or an error (logged). */
@@ -103,6 +116,11 @@ int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
 
 /* True when text[start..end) contains the UTF-8 literal s. */
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s);
+
+/* The unit's level from the title and first lines (KHP_LEVEL_*). A
+ * county-level city (荣成市) is UNKNOWN: its 全市 is itself. Cached per
+ * document like the year. */
+int khp_unit_level(khp *k, const kh_doc *doc);
 
 /* The year the report is about, read once per document from its title or
  * first lines ("关于2024年法治政府建设情况的报告", "2024年法治政府建设工作报告");
