@@ -75,7 +75,7 @@ static const pos_row pos_rows[] = {
      "三、2025年工作计划\n2025年,将继续推进。",
      SECTIONS, 3, NULL},
     /* traditional characters */
-    {"威海市環翠區人民政府關於2023年法治政府建設情況的報告\n" BODY, UNIT, 0, "威海市環翠區"},
+    {"威海市環翠區人民政府關於2023年法治政府建設情況的報告\n" BODY, UNIT, 0, "威海市环翠区"}, /* read as simplified; evidence quotes the original */
     {"威海市環翠區人民政府關於2023年法治政府建設情況的報告\n" BODY, YEAR, 2023, NULL},
     /* top-level headings on consecutive lines are glued by the normaliser */
     {"关于2023年法治政府建设情况的报告\n\n" BODY "\n一、2023年法治政府建设主要工作\n" BODY

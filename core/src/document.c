@@ -5,10 +5,19 @@
  *
  * Detection, in this order (byte offsets in messages are 0-based offsets
  * into the file):
+ *   0. Built with the converters (KH_HAVE_CONVERT, the default): a PDF, a
+ *      ZIP archive (tried as DOCX) or an HTML page (by name or by its first
+ *      tag; see convert.h) is converted by convert.c to UTF-8 text with one
+ *      block per line; that text is the "decoded original" from then on,
+ *      and each of its lines keeps its origin (PDF page and line in page).
+ *      Its errors ("encrypted PDF (password required)", "not a readable
+ *      PDF: …", "refusing a possible zip bomb: …") are the document's.
  *   1. 0 bytes → "empty file".
- *   2. A known binary signature at offset 0 (PDF, ZIP/docx, ELF, PNG, JPEG,
- *      GIF, OLE2 .doc/.xls, gzip, RAR, 7z, RTF, TIFF) → "looks like a PDF
- *      file; convert it to text first".
+ *   2. A known binary signature at offset 0 (ELF, PNG, JPEG, GIF, OLE2
+ *      .doc/.xls, gzip, RAR, 7z, RTF, TIFF; PDF and ZIP too when built
+ *      without the converters) → "looks like an ELF executable; kaohe reads
+ *      text, HTML, .docx and PDF reports" ("…; convert it to text first"
+ *      without the converters).
  *   3. BOM: EF BB BF → UTF-8 (must then be valid UTF-8); FF FE / FE FF →
  *      UTF-16 LE / BE (odd byte count, an unpaired surrogate or a U+0000 is
  *      an error); a UTF-32 BOM is refused. The BOM is not part of the text.
@@ -28,6 +37,13 @@
  *      UTF-8 at byte N (and not GB18030 text)".
  * A file that normalises to nothing (whitespace, BOM, zero-width characters
  * only) is "empty file (only whitespace)".
+ *
+ * Traditional script: when the decoded text looks traditional (t2s.h: a
+ * share of characters that exist only in traditional script), t2s.c lists
+ * the ideographs OpenCC's t2s conversion changes, each one character for
+ * one; the normaliser writes the simplified character in place of each (a
+ * UNIT segment, so evidence quotes the traditional original). Simplified
+ * reports skip all of this after one counting pass.
  *
  * Normalisation works on "units": one base code point plus the combining
  * marks that follow it (at most UNIT_MAX_CPS code points; longer mark runs
@@ -64,6 +80,19 @@
  * CJK-like character on its far side (so after NFKC "梳理, 我区" and
  * "规定, “首违" join like CJK punctuation does, but "Hello, world" does not;
  * on the right the look-ahead through punctuation stops after 8 units).
+ *
+ * Converted HTML and DOCX text has one block per line, so there every line
+ * break is a paragraph break (written as '\n'). Converted PDF text marks
+ * each paragraph end with a blank line (convert.c), so there a single line
+ * break is a wrap, joined by the rules above, unless the next line starts
+ * a heading (a paragraph that filled its last line).
+ *
+ * Pinyin glosses: "(" or "（" right after an ideograph (no space between),
+ * then 1–6 lowercase pinyin letters (a–z, ü, tone-marked vowels, also as a
+ * letter plus combining tone mark, which NFKC composes), then ")" or "）",
+ * is dropped when it has a tone mark or is one plausible syllable:
+ * "復(fù)議" → "复议", "(fu)" too, but "(a)", "(PPP)", "(2024)" stay. The
+ * span of the characters around it still covers it in the original.
  *
  * Mapping: a written ' ' stands for the first unit of its run, a written
  * '\n' for the first line break of its run; offset == length maps to the end
@@ -102,6 +131,10 @@
 
 #include <utf8proc.h>
 
+#include "convert.h"
+#include "document_internal.h"
+#include "t2s.h"
+
 /* One segment of the offset map (see the header comment). */
 typedef struct doc_seg {
     size_t norm; /* first normalised byte of the segment */
@@ -122,6 +155,9 @@ struct kh_document {
     size_t nsegs;
     size_t *lines;     /* owned; start offset of each line in orig */
     size_t nlines;     /* >= 1 */
+    kh_format format;  /* what the bytes were: text, HTML, DOCX, PDF */
+    kh_line_origin *origins; /* owned or NULL; one per line (converted input) */
+    size_t nsubs;      /* traditional characters substituted (0 = none) */
 };
 
 #define MEMORY_NAME "<memory>"
@@ -590,8 +626,14 @@ static int decode(const char *name, unsigned char *raw, size_t n, bool raw_owned
     if (n == 0)
         return kh_error_set(err, KH_EINPUT, name, 0, 0, "empty file");
     if ((kind = magic_kind(raw, n)) != NULL)
+#ifdef KH_HAVE_CONVERT
+        return kh_error_set(err, KH_EINPUT, name, 0, 0,
+                            "looks like %s; kaohe reads text, HTML, .docx and PDF "
+                            "reports", kind);
+#else
         return kh_error_set(err, KH_EINPUT, name, 0, 0,
                             "looks like %s; convert it to text first", kind);
+#endif
     if ((n >= 4 && memcmp(raw, "\xff\xfe\0\0", 4) == 0) ||
         (n >= 4 && memcmp(raw, "\0\0\xfe\xff", 4) == 0))
         return kh_error_set(err, KH_EINPUT, name, 0, 0,
@@ -679,6 +721,14 @@ static int char_class(int32_t cp)
         (cp >= 0x2B00 && cp <= 0x2BFF))
         return CL_PUNCT;
     return CL_OTHER;
+}
+
+/* A CJK ideograph (Unified, Ext A–H, compatibility): a character a pinyin
+ * gloss can follow. */
+static bool is_ideograph(int32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
 }
 
 /* Does cp continue the unit of the code point before it (a combining mark,
@@ -837,6 +887,16 @@ typedef struct normaliser {
     bool have_last;
     int last_class;
     bool last_cjkish; /* CJK, or punctuation whose left neighbour is */
+    bool last_ideo;   /* an ideograph (a pinyin gloss may follow) */
+    /* every single line break is a paragraph break (converted HTML/DOCX,
+     * whose lines are blocks) */
+    bool paragraphs;
+    /* a single line break is a wrap unless a heading follows (converted
+     * PDF: paragraph ends are blank lines) */
+    bool wrapped;
+    /* traditional characters to read as simplified, by original offset */
+    const kh_t2s_sub *subs;
+    size_t nsubs, subi;
     /* the pending whitespace run */
     bool pending;
     int breaks;
@@ -942,6 +1002,91 @@ static bool right_cjkish(normaliser *z, const unit *u, size_t after)
     return false;
 }
 
+/* ---- pinyin glosses: 復(fù)議 ---- */
+
+/* A lowercase pinyin letter in NFKC form: a–z, ü, ê, or a vowel (or n, m)
+ * with a tone mark (then *toned is set). */
+static bool pinyin_letter(int32_t cp, bool *toned)
+{
+    static const int32_t marked[] = {
+        0xE0, 0xE1, 0xE8, 0xE9, 0xEC, 0xED, 0xF2, 0xF3, 0xF9, 0xFA,   /* à á è é ì í ò ó ù ú */
+        0x101, 0x113, 0x11B, 0x12B, 0x14D, 0x16B,                     /* ā ē ě ī ō ū */
+        0x1CE, 0x1D0, 0x1D2, 0x1D4, 0x1D6, 0x1D8, 0x1DA, 0x1DC,       /* ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ */
+        0x144, 0x148, 0x1F9, 0x1E3F, 0x1EBF, 0x1EC1                   /* ń ň ǹ ḿ ế ề */
+    };
+    if ((cp >= 'a' && cp <= 'z') || cp == 0xFC || cp == 0xEA)
+        return true;
+    for (size_t i = 0; i < sizeof marked / sizeof marked[0]; i++)
+        if (marked[i] == cp) {
+            *toned = true;
+            return true;
+        }
+    return false;
+}
+
+/* An untoned gloss must look like one syllable: initial, vowels, final. */
+static bool pinyin_syllable(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n >= 2 && (s[1] == 'h') && (s[0] == 'z' || s[0] == 'c' || s[0] == 's'))
+        i = 2;
+    else if (n >= 1 && strchr("bpmfdtnlgkhjqxrzcsyw", s[0]))
+        i = 1;
+    else
+        return false;
+    size_t v = i;
+    while (i < n && strchr("aeiouv", s[i]))
+        i++;
+    if (i == v)
+        return false;
+    if (i + 2 == n && s[i] == 'n' && s[i + 1] == 'g')
+        return true;
+    if (i + 1 == n && (s[i] == 'n' || s[i] == 'r'))
+        return true;
+    return i == n;
+}
+
+/* If the units from pos are 1–6 pinyin letters and a closing ")" or "）"
+ * (the "(" or "（" before pos was just read), the position after the ")";
+ * else 0. Letters may carry their tone as a combining mark (u + U+0300);
+ * the gloss must have a tone mark or be one plausible syllable ("(fu)"),
+ * so "(a)", "(PPP)" and "(abc)" stay. */
+static size_t pinyin_gloss_end(normaliser *z, size_t pos)
+{
+    char plain[8];
+    size_t letters = 0;
+    bool toned = false, ascii = true;
+    while (pos < z->n) {
+        unit *p = &z->peek;
+        size_t next = read_unit(z->src, z->n, pos, p);
+        if (p->kind != U_TEXT)
+            return 0;
+        int32_t cp;
+        size_t i = utf8_decode(p->out, p->out_len, 0, &cp);
+        if (cp == ')' && p->out_len == 1) {
+            if (letters == 0)
+                return 0;
+            return toned || (ascii && pinyin_syllable(plain, letters)) ? next : 0;
+        }
+        if (letters == 6 || !pinyin_letter(cp, &toned))
+            return 0;
+        while (i < p->out_len) { /* marks NFKC could not compose */
+            int32_t m;
+            i += utf8_decode(p->out, p->out_len, i, &m);
+            if (m < 0x300 || m > 0x36F)
+                return 0;
+            toned = true;
+        }
+        if (cp < 0x80)
+            plain[letters] = (char)cp;
+        else
+            ascii = false;
+        letters++;
+        pos = next;
+    }
+    return 0;
+}
+
 /* ---- paragraph breaks that a single line break still marks ---- */
 
 static bool is_cn_numeral(int32_t cp)
@@ -1011,11 +1156,16 @@ static bool starts_heading(const unsigned char *t, size_t n)
 /* A single line break is kept as '\n' (not joined) when the line before it
  * ends a sentence (。！？；：) or is a heading, or the next line starts a
  * heading: a file that writes one paragraph per line keeps its paragraphs,
- * while a line wrapped mid-sentence by PDF conversion is still joined. */
+ * while a line wrapped mid-sentence by PDF conversion is still joined. In
+ * converted PDF text (z->wrapped), whose paragraph ends are blank lines
+ * already, only a heading on the next line keeps the break (a paragraph
+ * that filled its last line). */
 static bool keep_single_break(const normaliser *z, const unit *u)
 {
     if (z->len == 0)
         return false;
+    if (z->wrapped)
+        return starts_heading(z->src + u->start, z->n - u->start < 16 ? z->n - u->start : 16);
     size_t i = z->len - 1;
     while (i > 0 && (z->text[i] & 0xC0) == 0x80)
         i--;
@@ -1040,9 +1190,10 @@ static bool flush_space(normaliser *z, const unit *u, size_t after)
     z->pending = false;
     if (!z->have_last)
         return true; /* leading whitespace */
-    if (z->breaks >= 2 || (z->breaks == 1 && keep_single_break(z, u))) {
+    if (z->breaks >= 2 || (z->breaks == 1 && (z->paragraphs || keep_single_break(z, u)))) {
         z->last_class = CL_OTHER;
         z->last_cjkish = false;
+        z->last_ideo = false;
         if (z->br_plain_lf)
             return emit_copy(z, (const unsigned char *)"\n", 1, z->br_start);
         return emit_unit(z, (const unsigned char *)"\n", 1, z->br_start);
@@ -1057,6 +1208,7 @@ static bool flush_space(normaliser *z, const unit *u, size_t after)
         return true;
     z->last_class = CL_OTHER;
     z->last_cjkish = false;
+    z->last_ideo = false;
     if (z->ws_plain_space)
         return emit_copy(z, (const unsigned char *)" ", 1, z->ws_start);
     return emit_unit(z, (const unsigned char *)" ", 1, z->ws_start);
@@ -1074,6 +1226,7 @@ static bool emit_text(normaliser *z, const unit *u)
         z->last_class = c;
         if (c != CL_PUNCT)
             z->last_cjkish = (c == CL_CJK);
+        z->last_ideo = is_ideograph(u->first);
         return true;
     }
     for (size_t i = 0; i < u->out_len;) {
@@ -1083,30 +1236,34 @@ static bool emit_text(normaliser *z, const unit *u)
         z->last_class = c;
         if (c != CL_PUNCT)
             z->last_cjkish = (c == CL_CJK);
+        z->last_ideo = is_ideograph(cp);
     }
     return true;
 }
 
 /* The fast path: from pos, the longest run of units that are single code
  * points copied unchanged (printable ASCII, CJK ideographs, common CJK
- * punctuation) with no combining mark after them. Updates the last-character
- * state as emit_text would; returns the end of the run. */
-static size_t fast_run(normaliser *z, size_t pos)
+ * punctuation) with no combining mark after them, ending before `lim` (the
+ * next traditional character to substitute) and before a '(' right after an
+ * ideograph (a possible pinyin gloss). Updates the last-character state as
+ * emit_text would; returns the end of the run. */
+static size_t fast_run(normaliser *z, size_t pos, size_t lim)
 {
     const unsigned char *s = z->src;
-    size_t n = z->n, start = pos;
+    size_t n = lim, start = pos;
     int last_class = z->last_class;
-    bool cjkish = z->last_cjkish;
+    bool cjkish = z->last_cjkish, ideo = z->last_ideo;
     while (pos < n) {
         unsigned char b = s[pos];
         size_t len;
         int c;
+        bool this_ideo = false;
         if (b < 0x80) {
-            if (b <= 0x20 || b == 0x7F)
+            if (b <= 0x20 || b == 0x7F || (b == '(' && ideo))
                 break;
             c = char_class(b);
             len = 1;
-        } else if ((b & 0xF0) == 0xE0 && pos + 2 < n) {
+        } else if ((b & 0xF0) == 0xE0 && pos + 2 < z->n) {
             int32_t cp = ((int32_t)(b & 0x0F) << 12) |
                          ((int32_t)(s[pos + 1] & 0x3F) << 6) | (s[pos + 2] & 0x3F);
             if (!((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
@@ -1114,27 +1271,30 @@ static size_t fast_run(normaliser *z, size_t pos)
                 break;
             c = CL_CJK;
             len = 3;
+            this_ideo = cp >= 0x3400;
         } else {
             break;
         }
         /* a mark is >= U+0300 (lead byte >= CC); U+4000–U+9FFF (lead E4–E9)
          * has none */
-        if (pos + len < n && s[pos + len] >= 0xCC &&
+        if (pos + len < z->n && s[pos + len] >= 0xCC &&
             (s[pos + len] < 0xE4 || s[pos + len] > 0xE9)) {
             int32_t next;
-            utf8_decode(s, n, pos + len, &next);
+            utf8_decode(s, z->n, pos + len, &next);
             if (continues_unit(next))
                 break;
         }
         last_class = c;
         if (c != CL_PUNCT)
             cjkish = (c == CL_CJK);
+        ideo = this_ideo;
         pos += len;
     }
     if (pos > start) {
         z->have_last = true;
         z->last_class = last_class;
         z->last_cjkish = cjkish;
+        z->last_ideo = ideo;
     }
     return pos;
 }
@@ -1146,8 +1306,11 @@ static bool normalise(normaliser *z)
     if (!reserve(z, z->n))
         return false;
     while (pos < z->n) {
+        while (z->subi < z->nsubs && z->subs[z->subi].offset < pos)
+            z->subi++;
         if (!z->pending) {
-            size_t end = fast_run(z, pos);
+            size_t lim = z->subi < z->nsubs ? z->subs[z->subi].offset : z->n;
+            size_t end = fast_run(z, pos, lim);
             if (end > pos) {
                 if (!emit_copy(z, z->src + pos, end - pos, pos))
                     return false;
@@ -1157,6 +1320,26 @@ static bool normalise(normaliser *z)
         }
         unit *u = &z->cur;
         size_t next = read_unit(z->src, z->n, pos, u);
+        if (u->kind == U_TEXT) {
+            /* a parenthesised pinyin gloss right after an ideograph:
+             * dropped (the map still spans it) */
+            if (!z->pending && z->last_ideo && u->first == '(' && u->out_len == 1) {
+                size_t gend = pinyin_gloss_end(z, next);
+                if (gend) {
+                    pos = gend;
+                    continue;
+                }
+            }
+            /* a traditional character read as simplified */
+            if (z->subi < z->nsubs && z->subs[z->subi].offset == pos &&
+                u->end == pos + utf8_len(z->src[pos])) {
+                int32_t cp = z->subs[z->subi].cp;
+                u->out_len = utf8_encode(cp, u->buf);
+                u->out = u->buf;
+                u->first = cp;
+                u->identity = false;
+            }
+        }
         switch (u->kind) {
         case U_DROP:
             break;
@@ -1231,6 +1414,15 @@ static bool build_lines(kh_document *doc)
 /* ------------------------------------------------------------------------ */
 /* loading                                                                   */
 
+/* Lines of converted text: its '\n' count + 1. */
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t k = 1;
+    for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))) != NULL; p++)
+        k++;
+    return k;
+}
+
 static int check_opts(const kh_document_options *opts, const char *name,
                       size_t *max, kh_error *err)
 {
@@ -1252,10 +1444,12 @@ static int check_opts(const kh_document_options *opts, const char *name,
 
 /* Decode and normalise raw bytes into a new document. */
 static int prepare(kh_document **out, const char *name, unsigned char *raw,
-                   size_t n, bool raw_owned, bool *taken, kh_error *err)
+                   size_t n, bool raw_owned, bool *taken, size_t max, kh_error *err)
 {
     int rc;
     normaliser *z = NULL;
+    kh_t2s_sub *subs = NULL;
+    size_t nsubs = 0;
     kh_document *doc = calloc(1, sizeof *doc);
 
     *taken = false;
@@ -1263,10 +1457,41 @@ static int prepare(kh_document **out, const char *name, unsigned char *raw,
         rc = oom(err, name);
         goto done;
     }
-    rc = decode(name, raw, n, raw_owned, taken, &doc->orig, &doc->orig_len,
-                &doc->enc, err);
-    if (rc != KH_OK)
-        goto done;
+    doc->format = KH_FORMAT_TEXT;
+#ifdef KH_HAVE_CONVERT
+    if (n > 0)
+        doc->format = kh_convert__detect(name, raw, n);
+#endif
+    if (doc->format != KH_FORMAT_TEXT) {
+#ifdef KH_HAVE_CONVERT
+        kh_converted cv;
+        /* the converted text may outgrow the file a little (DOCX) */
+        size_t max_text = max < SIZE_MAX / 8 ? max * 2 : SIZE_MAX / 4;
+        rc = kh_convert__run(&cv, doc->format, name, raw, n, max_text, err);
+        if (rc != KH_OK)
+            goto done;
+        doc->orig = cv.text;
+        doc->orig_len = cv.len;
+        doc->enc = cv.enc;
+        doc->origins = cv.origins;
+        cv.text = NULL;
+        cv.origins = NULL;
+        kh_convert__clear(&cv);
+#endif
+    } else {
+        rc = decode(name, raw, n, raw_owned, taken, &doc->orig, &doc->orig_len,
+                    &doc->enc, err);
+        if (rc != KH_OK)
+            goto done;
+    }
+#ifdef KH_HAVE_CONVERT
+    if (kh_t2s__looks_traditional(doc->orig, doc->orig_len)) {
+        rc = kh_t2s__substitutions(&subs, &nsubs, doc->orig, doc->orig_len, name, err);
+        if (rc != KH_OK)
+            goto done;
+        doc->nsubs = nsubs;
+    }
+#endif
 
     z = calloc(1, sizeof *z);
     if (!z) {
@@ -1275,9 +1500,20 @@ static int prepare(kh_document **out, const char *name, unsigned char *raw,
     }
     z->src = (const unsigned char *)doc->orig;
     z->n = doc->orig_len;
+    z->subs = subs;
+    z->nsubs = nsubs;
+    /* converted HTML and DOCX write one block per line; a converted PDF
+     * marks paragraph ends with a blank line and wraps everything else */
+    z->paragraphs = doc->format == KH_FORMAT_HTML || doc->format == KH_FORMAT_DOCX;
+    z->wrapped = doc->format == KH_FORMAT_PDF;
     if (!normalise(z) || !build_lines(doc)) {
         rc = oom(err, name);
         goto done;
+    }
+    if (doc->origins && doc->nlines != count_lines(doc->orig, doc->orig_len)) {
+        /* cannot happen: converted text has '\n' line breaks only */
+        free(doc->origins);
+        doc->origins = NULL;
     }
     if (z->len == 0) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "empty file (only whitespace)");
@@ -1303,6 +1539,7 @@ done:
         free(z->segs);
         free(z);
     }
+    free(subs);
     kh_document_free(doc);
     return rc;
 }
@@ -1325,7 +1562,7 @@ int kh_document_load_file(kh_document **out, const char *path,
     rc = read_file(path, max, &raw, &n, err);
     if (rc != KH_OK)
         return rc;
-    rc = prepare(out, path, raw, n, true, &taken, err);
+    rc = prepare(out, path, raw, n, true, &taken, max, err);
     if (!taken)
         free(raw);
     return rc;
@@ -1353,7 +1590,7 @@ int kh_document_load_memory(kh_document **out, const char *name,
                             "file is %zu bytes, over the limit of %zu bytes",
                             size, max);
     return prepare(out, name, (unsigned char *)(uintptr_t)(bytes ? bytes : ""),
-                   size, false, &taken, err);
+                   size, false, &taken, max, err);
 }
 
 void kh_document_free(kh_document *doc)
@@ -1365,6 +1602,7 @@ void kh_document_free(kh_document *doc)
     free(doc->text);
     free(doc->segs);
     free(doc->lines);
+    free(doc->origins);
     free(doc);
 }
 
@@ -1449,7 +1687,7 @@ static void orig_char(const kh_document *doc, size_t off, size_t *start, size_t 
 
 static kh_position position_of(const kh_document *doc, size_t orig)
 {
-    kh_position p = { 0, 0, orig };
+    kh_position p = { 0, 0, orig, 0 };
     size_t lo = 0, hi = doc->nlines;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1464,12 +1702,16 @@ static kh_position position_of(const kh_document *doc, size_t orig)
             col++;
     p.line = lo + 1 > (size_t)INT_MAX ? INT_MAX : (int)(lo + 1);
     p.column = col > (size_t)INT_MAX ? INT_MAX : (int)col;
+    if (doc->origins && doc->origins[lo].page > 0) { /* PDF: line within the page */
+        p.page = doc->origins[lo].page;
+        p.line = doc->origins[lo].line;
+    }
     return p;
 }
 
 kh_position kh_document_locate(const kh_document *doc, size_t norm_offset)
 {
-    kh_position none = { 0, 0, 0 };
+    kh_position none = { 0, 0, 0, 0 };
     if (!doc)
         return none;
     if (norm_offset >= doc->text_len)
@@ -1504,4 +1746,27 @@ int kh_document_original_span(const kh_document *doc, size_t start, size_t end,
     if (pos)
         *pos = position_of(doc, os);
     return KH_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* engine-private accessors (document_internal.h)                            */
+
+kh_format kh_document__format(const kh_document *doc)
+{
+    return doc ? doc->format : KH_FORMAT_TEXT;
+}
+
+int kh_document__source_line(const kh_document *doc, size_t norm_offset)
+{
+    if (!doc || !doc->origins || doc->format != KH_FORMAT_HTML)
+        return 0;
+    kh_position p = kh_document_locate(doc, norm_offset);
+    if (p.line < 1 || (size_t)p.line > doc->nlines)
+        return 0;
+    return doc->origins[p.line - 1].line;
+}
+
+size_t kh_document__substitutions(const kh_document *doc)
+{
+    return doc ? doc->nsubs : 0;
 }

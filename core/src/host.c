@@ -197,6 +197,7 @@ static int host_emit(kh_sink *sink, const kh_fact_emit *f)
     fact.evidence.text = text;
     fact.evidence.line = pos.line;
     fact.evidence.column = pos.column;
+    fact.evidence.page = pos.page;
     int rc = kh_factset_add(sink->facts, &fact);
     free(text);
     return rc == KH_OK ? KH_PLUGIN_OK : KH_PLUGIN_ENOMEM;

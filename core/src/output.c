@@ -27,6 +27,8 @@ static void evidence_json(kh_json *j, const kh_evidence *ev)
     kh_json_kstring(j, "text", ev->text);
     kh_json_kint(j, "line", ev->line);
     kh_json_kint(j, "column", ev->column);
+    if (ev->page > 0)
+        kh_json_kint(j, "page", ev->page);
     kh_json_object_end(j);
 }
 
@@ -121,6 +123,8 @@ static void evidence_cell(const kh_evidence *ev, char *buf, size_t size)
 {
     if (!ev->text)
         snprintf(buf, size, "-");
+    else if (ev->page > 0)
+        snprintf(buf, size, "p%d %d:%d %s", ev->page, ev->line, ev->column, ev->text);
     else
         snprintf(buf, size, "%d:%d %s", ev->line, ev->column, ev->text);
 }
@@ -241,76 +245,123 @@ static void indicator_json(kh_json *j, const kh_indicator_result *r)
     kh_json_object_end(j);
 }
 
+static void item_errors_json(kh_json *j, const kh_run_item *it)
+{
+    kh_json_key(j, "errors");
+    kh_json_array(j);
+    if (it->error)
+        kh_json_string(j, it->error);
+    for (size_t i = 0; it->facts && i < kh_factset_error_count(it->facts); i++)
+        kh_json_string(j, kh_factset_error_at(it->facts, i));
+    kh_json_array_end(j);
+}
+
+void kh_output_run_results_json(kh_json *j, const kh_run *run,
+                                void (*extra)(kh_json *j, size_t item, void *ctx),
+                                void *ctx)
+{
+    const kh_scheme *scheme = run->scheme;
+    size_t count = run->count;
+    kh_json_key(j, "scheme");
+    kh_json_object(j);
+    kh_json_kstring(j, "id", scheme->id);
+    kh_json_kstring(j, "name", scheme->name);
+    kh_json_kstring(j, "version", scheme->version);
+    kh_json_kstring(j, "sha256", scheme->sha256);
+    kh_json_knumber(j, "total", scheme->total);
+    static const char *const policies[] = {"zero", "half", "exclude"};
+    kh_json_kstring(j, "missing", policies[scheme->missing % 3]);
+    kh_json_object_end(j);
+    kh_json_key(j, "results");
+    kh_json_array(j);
+    kh_report_score **scores = calloc(count ? count : 1, sizeof *scores);
+    for (size_t i = 0; scores && i < count; i++)
+        scores[i] = (kh_report_score *)run->items[i].score;
+    size_t *ord = scores ? rank_order(scores, count) : NULL;
+    for (size_t n = 0; ord && n < count; n++) {
+        size_t i = ord[n];
+        const kh_run_item *it = &run->items[i];
+        const kh_report_score *s = it->score;
+        kh_json_object(j);
+        kh_json_kstring(j, "path", it->path);
+        kh_json_kstring(j, "unit", it->unit);
+        kh_json_key(j, "year");
+        if (it->year)
+            kh_json_int(j, it->year);
+        else
+            kh_json_null(j);
+        if (!s) {
+            kh_json_knull(j, "total");
+            kh_json_knull(j, "grade");
+            kh_json_knull(j, "rank");
+            kh_json_key(j, "indicators");
+            kh_json_array(j);
+            kh_json_array_end(j);
+            kh_json_key(j, "adjustments");
+            kh_json_array(j);
+            kh_json_array_end(j);
+            item_errors_json(j, it);
+            if (extra)
+                extra(j, i, ctx);
+            kh_json_object_end(j);
+            continue;
+        }
+        kh_json_knumber(j, "total", s->total);
+        kh_json_kstring(j, "grade", s->grade);
+        kh_json_kint(j, "rank", s->rank);
+        kh_json_key(j, "indicators");
+        kh_json_array(j);
+        for (size_t k = 0; k < s->indicators_count; k++)
+            indicator_json(j, &s->indicators[k]);
+        kh_json_array_end(j);
+        kh_json_key(j, "adjustments");
+        kh_json_array(j);
+        for (size_t k = 0; k < s->adjustments_count; k++) {
+            kh_json_object(j);
+            kh_json_kstring(j, "id", s->adjustments[k].id);
+            kh_json_kstring(j, "name", s->adjustments[k].name);
+            kh_json_knumber(j, "points", s->adjustments[k].points);
+            kh_json_object_end(j);
+        }
+        kh_json_array_end(j);
+        kh_json_key(j, "review");
+        kh_json_array(j);
+        for (size_t k = 0; k < s->indicators_count; k++)
+            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
+                kh_json_string(j, s->indicators[k].indicator->id);
+        kh_json_array_end(j);
+        item_errors_json(j, it);
+        if (extra)
+            extra(j, i, ctx);
+        kh_json_object_end(j);
+    }
+    free(ord);
+    free(scores);
+    kh_json_array_end(j);
+}
+
 static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
                        kh_report_score *const *scores, size_t count)
 {
+    kh_run_item *items = calloc(count ? count : 1, sizeof *items);
+    if (!items)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        items[i].path = inputs[i].path;
+        items[i].unit = inputs[i].unit;
+        items[i].year = inputs[i].year;
+        items[i].facts = inputs[i].facts;
+        items[i].score = scores[i];
+        items[i].error = inputs[i].error;
+    }
+    kh_run run = {scheme, items, count, NULL, 0, NULL};
     kh_json j;
     kh_json_init(&j, out, true);
     kh_json_object(&j);
-    kh_json_key(&j, "scheme");
-    kh_json_object(&j);
-    kh_json_kstring(&j, "id", scheme->id);
-    kh_json_kstring(&j, "name", scheme->name);
-    kh_json_kstring(&j, "version", scheme->version);
-    kh_json_kstring(&j, "sha256", scheme->sha256);
-    kh_json_knumber(&j, "total", scheme->total);
-    static const char *const policies[] = {"zero", "half", "exclude"};
-    kh_json_kstring(&j, "missing", policies[scheme->missing % 3]);
-    kh_json_object_end(&j);
-    kh_json_key(&j, "results");
-    kh_json_array(&j);
-    size_t *ord = rank_order(scores, count);
-    for (size_t n = 0; ord && n < count; n++) {
-        size_t i = ord[n];
-        const kh_input *in = &inputs[i];
-        const kh_report_score *s = scores[i];
-        kh_json_object(&j);
-        unit_year_json(&j, in);
-        if (!s) {
-            kh_json_knull(&j, "total");
-            kh_json_knull(&j, "grade");
-            kh_json_knull(&j, "rank");
-            kh_json_key(&j, "indicators");
-            kh_json_array(&j);
-            kh_json_array_end(&j);
-            kh_json_key(&j, "adjustments");
-            kh_json_array(&j);
-            kh_json_array_end(&j);
-            errors_json(&j, in);
-            kh_json_object_end(&j);
-            continue;
-        }
-        kh_json_knumber(&j, "total", s->total);
-        kh_json_kstring(&j, "grade", s->grade);
-        kh_json_kint(&j, "rank", s->rank);
-        kh_json_key(&j, "indicators");
-        kh_json_array(&j);
-        for (size_t k = 0; k < s->indicators_count; k++)
-            indicator_json(&j, &s->indicators[k]);
-        kh_json_array_end(&j);
-        kh_json_key(&j, "adjustments");
-        kh_json_array(&j);
-        for (size_t k = 0; k < s->adjustments_count; k++) {
-            kh_json_object(&j);
-            kh_json_kstring(&j, "id", s->adjustments[k].id);
-            kh_json_kstring(&j, "name", s->adjustments[k].name);
-            kh_json_knumber(&j, "points", s->adjustments[k].points);
-            kh_json_object_end(&j);
-        }
-        kh_json_array_end(&j);
-        kh_json_key(&j, "review");
-        kh_json_array(&j);
-        for (size_t k = 0; k < s->indicators_count; k++)
-            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-                kh_json_string(&j, s->indicators[k].indicator->id);
-        kh_json_array_end(&j);
-        errors_json(&j, in);
-        kh_json_object_end(&j);
-    }
-    free(ord);
-    kh_json_array_end(&j);
+    kh_output_run_results_json(&j, &run, NULL, NULL);
     kh_json_object_end(&j);
     kh_json_end(&j);
+    free(items);
 }
 
 static const char *unit_label(const kh_input *in)

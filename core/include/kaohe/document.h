@@ -4,13 +4,17 @@
  * the normalised text back to the original file (line, column, text).
  *
  * Pipeline: bytes → detect (UTF-8 ± BOM, UTF-16 LE/BE with BOM, GB18030/GBK;
- * binary refused) → decode to UTF-8 ("decoded text", line structure as in the
- * file) → normalise: NFKC (full-width digits/letters/punctuation folded),
+ * HTML, DOCX and PDF when kaohe is built with its converters; other binary
+ * formats refused) → decode or convert to UTF-8 ("decoded text", line
+ * structure as in the file; for HTML/DOCX one block per line, for PDF the
+ * pages' text lines) → normalise: NFKC (full-width digits/letters/punctuation folded),
  * CRLF/CR → LF, and removal of the whitespace that PDF/OCR conversion leaves
  * inside phrases (between two CJK characters, between a digit and a CJK
  * character, in either order, including a single line break). Blank lines
  * (paragraph breaks) survive as one '\n'; other runs of whitespace become one
- * space.
+ * space. A document in traditional characters (復議) is read as simplified
+ * (复议) character by character, and a parenthesised pinyin gloss right
+ * after an ideograph (復(fù)議) is dropped; evidence still quotes the original.
  */
 #ifndef KAOHE_DOCUMENT_H
 #define KAOHE_DOCUMENT_H
@@ -73,11 +77,18 @@ size_t kh_document_original_length(const kh_document *doc);
 
 /* A position in the original file: 1-based line, 1-based column counted in
  * characters (code points) of the decoded line, and the byte offset into the
- * decoded original text. */
+ * decoded original text.
+ * For a converted input the "decoded original" is the converted text
+ * (kh_document_original): for an HTML page or a DOCX document, line and
+ * column are those of the converted text, where every block (paragraph,
+ * heading, list item, table row with its cells joined by tabs) is one line;
+ * for a PDF, page is the 1-based page and line the line within that page's
+ * text. page is 0 for every input that is not paged. */
 typedef struct kh_position {
     int line;
     int column;
     size_t offset;
+    int page;       /* 1-based PDF page; 0 = not paged */
 } kh_position;
 
 /* Map a byte offset of the normalised text (0..length) to the original. An

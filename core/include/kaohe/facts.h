@@ -20,6 +20,8 @@ typedef struct kh_evidence {
     int column;         /* 1-based column (characters) */
     size_t norm_start;  /* span in the normalised text */
     size_t norm_end;
+    int page;           /* 1-based PDF page (line is then within the page);
+                           0 = not paged */
 } kh_evidence;
 
 typedef enum kh_fact_origin {
