@@ -1,0 +1,45 @@
+/*
+ * outputs.h — what lands in OUTDIR for the office: ranking.csv (Excel/WPS),
+ * kaohe.xlsx (ranking, points, facts and evidence, 待核查, 修改记录) and
+ * report.html (one self-contained page with charts and evidence), each
+ * written atomically from a kh_run (run.h).
+ */
+#ifndef KH_OUTPUTS_H
+#define KH_OUTPUTS_H
+
+#include <stdio.h>
+
+#include "kaohe/error.h"
+#include "run.h"
+
+/* File names inside OUTDIR. */
+#define KH_OUTPUT_RANKING_CSV "ranking.csv"
+#define KH_OUTPUT_XLSX "kaohe.xlsx"
+#define KH_OUTPUT_HTML "report.html"
+
+/* Write ranking.csv, kaohe.xlsx and report.html into outdir (created if it
+ * does not exist; its parent must). Each file is written to a temporary file
+ * in outdir, flushed with fsync and renamed over the final name, so a reader
+ * never sees a half-written file and a failure leaves the previous one. run
+ * is borrowed. Returns KH_OK, or KH_EIO / KH_ENOMEM / KH_EINVAL with err
+ * naming the file; stops at the first failure. */
+int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err);
+
+/* The single writers, for callers that want one file (run borrowed). */
+
+/* ranking.csv: UTF-8 with BOM, CRLF, RFC 4180 quoting, columns 排名,单位,
+ * 行政区划代码,年度,总分,等次,待核查项数, one per scored indicator, 文件, 备注.
+ * Ranked reports by rank, failed inputs last (rank and total empty, the
+ * reason in 备注). Text that Excel would read as a formula is prefixed with
+ * an apostrophe. Returns KH_OK or KH_EIO (a write failed). */
+int kh_outputs_ranking_csv(FILE *out, const kh_run *run);
+
+/* report.html: one self-contained UTF-8 page (no scripts, no network; a
+ * Content-Security-Policy forbids both). Returns KH_OK or KH_EIO. */
+int kh_outputs_report_html(FILE *out, const kh_run *run);
+
+/* kaohe.xlsx written to path (not atomically: kh_outputs_write does that).
+ * Returns KH_OK or KH_EIO with err naming path and libxlsxwriter's reason. */
+int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err);
+
+#endif
