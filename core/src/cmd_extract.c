@@ -14,12 +14,14 @@ static void usage(FILE *out)
           "the facts the plugins find, each with its evidence (line:column and the\n"
           "original text) and the other candidate values.\n"
           "  --format table|json  output format (default table)\n"
+          KH_CLI_ISOLATE_HELP
           KH_CLI_COMMON_HELP, out);
 }
 
 int kh_cmd_extract(int argc, char **argv, kh_cli *cli)
 {
-    static const struct option longopts[] = {KH_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option longopts[] = {KH_CLI_COMMON_LONGOPTS,
+                                             KH_CLI_ISOLATE_LONGOPTS, {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "run.h"
 
 /* `kaohe extract` output for count inputs (failed inputs included). */
 void kh_output_extract(FILE *out, kh_format fmt, const kh_input *inputs,
@@ -20,6 +21,15 @@ void kh_output_extract(FILE *out, kh_format fmt, const kh_input *inputs,
 void kh_output_score(FILE *out, kh_format fmt, const kh_scheme *scheme,
                      const kh_input *inputs, kh_report_score *const *scores,
                      size_t count);
+
+/* The "scheme" and "results" members of the score JSON for a run, into an
+ * object the caller has opened (so `kaohe score --format json` and batch's
+ * results.json share one rendering). Results in rank order, failed items
+ * last. extra(j, item index, ctx), when not NULL, adds members at the end
+ * of each result object. */
+void kh_output_run_results_json(kh_json *j, const kh_run *run,
+                                void (*extra)(kh_json *j, size_t item, void *ctx),
+                                void *ctx);
 
 /* One fact as a JSON object (shared by extract and score outputs). */
 void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,

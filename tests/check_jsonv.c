@@ -1,0 +1,168 @@
+/* check_jsonv.c — the JSON reader: values, escapes, errors with line and
+ * column, limits, equality, and reading back what the writer (json.h) wrote. */
+#define _GNU_SOURCE
+#include "kh_test_util.h"
+
+#include "json.h"
+#include "jsonv.h"
+
+static kh_jv *parse_ok(const char *text)
+{
+    kh_jv *v = NULL;
+    kh_error err;
+    kh_error_clear(&err);
+    int rc = kh_jv_parse(&v, text, strlen(text), &err);
+    ck_assert_msg(rc == KH_OK, "%s: %s", text, err.message);
+    return v;
+}
+
+START_TEST(test_jsonv__values)
+{
+    kh_jv *v = parse_ok(" {\"a\": [1, -2.5e3, true, false, null, \"x\"], \"b\": {}, \"c\": []} ");
+    ck_assert_int_eq(v->type, KH_JV_OBJECT);
+    ck_assert_uint_eq(v->count, 3);
+    const kh_jv *a = kh_jv_get(v, "a");
+    ck_assert_uint_eq(kh_jv_len(a), 6);
+    ck_assert_double_eq(kh_jv_at(a, 0)->number, 1);
+    ck_assert_double_eq(kh_jv_at(a, 1)->number, -2500);
+    ck_assert_str_eq(kh_jv_at(a, 1)->text, "-2.5e3"); /* as written */
+    ck_assert(kh_jv_at(a, 2)->boolean);
+    ck_assert_int_eq(kh_jv_at(a, 3)->type, KH_JV_BOOL);
+    ck_assert_int_eq(kh_jv_at(a, 4)->type, KH_JV_NULL);
+    ck_assert_str_eq(kh_jv_str(kh_jv_at(a, 5)), "x");
+    ck_assert_ptr_null(kh_jv_at(a, 6));
+    ck_assert_int_eq(kh_jv_get(v, "b")->type, KH_JV_OBJECT);
+    ck_assert_uint_eq(kh_jv_len(kh_jv_get(v, "c")), 0);
+    ck_assert_ptr_null(kh_jv_get(v, "zz"));
+    ck_assert_double_eq(kh_jv_gnum(v, "zz", 7), 7);
+    ck_assert_ptr_null(kh_jv_gstr(v, "a"));
+    kh_jv_free(v);
+}
+END_TEST
+
+START_TEST(test_jsonv__escapes)
+{
+    kh_jv *v = parse_ok("\"q\\\" b\\\\ s\\/ n\\n t\\t \\u4e2d\\u6587 \\ud83d\\ude00 \\u0000z\"");
+    ck_assert_uint_eq(v->len, strlen("q\" b\\ s/ n\n t\t 中文 😀 ") + 2);
+    ck_assert_int_eq(memcmp(v->text, "q\" b\\ s/ n\n t\t 中文 😀 \0z", v->len), 0);
+    kh_jv_free(v);
+    v = parse_ok("\"\\ud800x\""); /* a lone surrogate becomes U+FFFD */
+    ck_assert_str_eq(v->text, "\xEF\xBF\xBDx");
+    kh_jv_free(v);
+}
+END_TEST
+
+static const struct bad {
+    const char *text;
+    int line, column;
+    const char *fragment;
+} bads[] = {
+    {"{\n  \"a\": [1, 2,]\n}", 2, 14, "unexpected character"},
+    {"{\"a\" 1}", 1, 6, "expected ':'"},
+    {"[1 2]", 1, 4, "expected ',' or ']'"},
+    {"\"abc", 1, 2, "unterminated"},
+    {"\"a\tb\"", 1, 3, "control character"},
+    {"\"\\x\"", 1, 4, "bad escape"},
+    {"01x", 1, 3, "text after the value"},
+    {"-", 1, 2, "bad number"},
+    {"1.", 1, 3, "bad number"},
+    {"nul", 1, 1, "unexpected character"},
+    {"", 1, 1, "unexpected end"},
+    {"{} {}", 1, 4, "text after the value"},
+};
+
+START_TEST(test_jsonv__errors_have_line_and_column)
+{
+    const struct bad *b = &bads[_i];
+    kh_jv *v = NULL;
+    kh_error err;
+    kh_error_clear(&err);
+    ck_assert_int_eq(kh_jv_parse(&v, b->text, strlen(b->text), &err), KH_EINPUT);
+    ck_assert_ptr_null(v);
+    ck_assert_msg(strstr(err.message, b->fragment), "%s: '%s'", b->text, err.message);
+    ck_assert_msg(err.line == b->line && err.column == b->column, "%s: at %d:%d, want %d:%d",
+                  b->text, err.line, err.column, b->line, b->column);
+}
+END_TEST
+
+START_TEST(test_jsonv__depth_limit)
+{
+    char deep[2 * (KH_JSONV_MAX_DEPTH + 2) + 1];
+    size_t n = KH_JSONV_MAX_DEPTH + 1;
+    for (size_t i = 0; i < n; i++) {
+        deep[i] = '[';
+        deep[2 * n - 1 - i] = ']';
+    }
+    deep[2 * n] = '\0';
+    kh_jv *v = NULL;
+    kh_error err;
+    ck_assert_int_eq(kh_jv_parse(&v, deep, strlen(deep), &err), KH_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "deeply"));
+    deep[2 * n - 1] = '\0'; /* one level less is fine */
+    ck_assert_int_eq(kh_jv_parse(&v, deep + 1, strlen(deep + 1), &err), KH_OK);
+    kh_jv_free(v);
+}
+END_TEST
+
+START_TEST(test_jsonv__equal)
+{
+    kh_jv *a = parse_ok("{\"a\": [1, 2.0, \"x\"], \"b\": null}");
+    kh_jv *b = parse_ok("{\"a\":[1,2,\"x\"],\"b\":null}");
+    kh_jv *c = parse_ok("{\"b\":null,\"a\":[1,2,\"x\"]}");
+    kh_jv *d = parse_ok("{\"a\":[1,2,\"y\"],\"b\":null}");
+    ck_assert(kh_jv_equal(a, b));
+    ck_assert(!kh_jv_equal(a, c)); /* members in order */
+    ck_assert(!kh_jv_equal(a, d));
+    ck_assert(!kh_jv_equal(a, NULL));
+    kh_jv_free(a);
+    kh_jv_free(b);
+    kh_jv_free(c);
+    kh_jv_free(d);
+}
+END_TEST
+
+START_TEST(test_jsonv__reads_what_the_writer_wrote)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    kh_json j;
+    kh_json_init(&j, f, true);
+    kh_json_object(&j);
+    kh_json_kstring(&j, "s", "引号\"反斜杠\\换行\n控制\x01");
+    kh_json_knumber(&j, "n", 98.5);
+    kh_json_kint(&j, "i", -42);
+    kh_json_key(&j, "a");
+    kh_json_array(&j);
+    kh_json_null(&j);
+    kh_json_bool(&j, true);
+    kh_json_array_end(&j);
+    kh_json_object_end(&j);
+    kh_json_end(&j);
+    fclose(f);
+    kh_jv *v = parse_ok(buf);
+    ck_assert_str_eq(kh_jv_gstr(v, "s"), "引号\"反斜杠\\换行\n控制\x01");
+    ck_assert_double_eq(kh_jv_gnum(v, "n", 0), 98.5);
+    ck_assert_double_eq(kh_jv_gnum(v, "i", 0), -42);
+    ck_assert_uint_eq(kh_jv_len(kh_jv_get(v, "a")), 2);
+    kh_jv_free(v);
+    free(buf);
+}
+END_TEST
+
+static Suite *kh_jsonv_suite(void)
+{
+    Suite *s = suite_create("jsonv");
+    TCase *tc = tcase_create("jsonv");
+    tcase_add_test(tc, test_jsonv__values);
+    tcase_add_test(tc, test_jsonv__escapes);
+    tcase_add_loop_test(tc, test_jsonv__errors_have_line_and_column, 0,
+                        (int)(sizeof bads / sizeof bads[0]));
+    tcase_add_test(tc, test_jsonv__depth_limit);
+    tcase_add_test(tc, test_jsonv__equal);
+    tcase_add_test(tc, test_jsonv__reads_what_the_writer_wrote);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KH_TEST_MAIN(kh_jsonv_suite)
