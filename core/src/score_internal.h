@@ -1,0 +1,17 @@
+/*
+ * score_internal.h — what score.c lends the rule tools (`kaohe rules test
+ * --coverage`): the sandbox a kh_rules runs its scripts in. Not part of the
+ * public API.
+ */
+#ifndef KH_SCORE_INTERNAL_H
+#define KH_SCORE_INTERNAL_H
+
+#include "kaohe/score.h"
+#include "sandbox.h"
+
+/* The sandbox of rules (borrowed; lives as long as rules), or NULL. Each
+ * indicator's script is compiled in it under the chunk name
+ * indicator->script, libraries as "lib/<name>.lua". */
+kh_sandbox *kh_rules__sandbox(kh_rules *rules);
+
+#endif
