@@ -25,6 +25,22 @@ void kh_cli_init(kh_cli *cli, const char *argv0)
     memset(cli, 0, sizeof *cli);
     cli->argv0 = argv0;
     cli->max_bytes = KH_DOCUMENT_DEFAULT_MAX_BYTES;
+    kh_limits lim = KH_LIMITS_INIT;
+    cli->limits = lim;
+}
+
+/* A whole number of seconds / MiB, 0 allowed. */
+static bool parse_count(const char *s, unsigned *out)
+{
+    if (!s || !*s || *s == '-')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > 1000000000UL)
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
 bool kh_cli_parse_size(const char *s, size_t *out)
@@ -76,6 +92,23 @@ int kh_cli_common_option(kh_cli *cli, int opt, const char *arg)
             return -1;
         }
         return 1;
+    case KH_OPT_ISOLATE: cli->isolate = true; return 1;
+    case KH_OPT_LIMIT_CPU:
+    case KH_OPT_LIMIT_MEM:
+    case KH_OPT_TIMEOUT: {
+        unsigned *dst = opt == KH_OPT_LIMIT_CPU   ? &cli->limits.cpu_seconds
+                        : opt == KH_OPT_LIMIT_MEM ? &cli->limits.mem_mb
+                                                  : &cli->limits.timeout_seconds;
+        if (!parse_count(arg, dst)) {
+            fprintf(stderr, "kaohe: --%s: '%s' is not a whole number\n",
+                    opt == KH_OPT_LIMIT_CPU   ? "limit-cpu"
+                    : opt == KH_OPT_LIMIT_MEM ? "limit-mem"
+                                              : "timeout",
+                    arg);
+            return -1;
+        }
+        return 1;
+    }
     case 'v': cli->verbose++; return 1;
     case 'q': cli->quiet = true; return 1;
     default: return 0;
@@ -197,6 +230,24 @@ size_t kh_cli_extract_all(kh_cli *cli, kh_engine *engine, char **paths,
     for (size_t i = 0; i < count; i++) {
         kh_input *in = &inputs[i];
         in->path = paths[i];
+        if (cli->isolate) {
+            /* read and extract in a child that runs the plugins under limits */
+            if (kh_isolate_extract_file(engine, paths[i], &dopts, &cli->limits, &in->facts,
+                                        &in->encoding, &in->error) != KH_OK && !in->error) {
+                char buf[KH_ERROR_FILE_MAX + 64];
+                snprintf(buf, sizeof buf, "%s: cannot start an isolated extraction", paths[i]);
+                in->error = strdup(buf);
+            }
+            if (in->error) {
+                failed++;
+                continue;
+            }
+            const kh_fact *u = kh_factset_get(in->facts, "report.unit");
+            const kh_fact *y = kh_factset_get(in->facts, "report.year");
+            in->unit = u && u->type == KH_VALUE_TEXT ? u->text : NULL;
+            in->year = y && y->type == KH_VALUE_NUMBER ? (int)y->number : 0;
+            continue;
+        }
         kh_document *doc = NULL;
         kh_error err;
         kh_error_clear(&err);

@@ -13,6 +13,7 @@
 #include "kaohe/kaohe.h"
 #include "kaohe/scheme.h"
 #include "kaohe/score.h"
+#include "isolate.h"
 
 /* Exit codes (documented in README and --help). */
 enum {
@@ -31,6 +32,8 @@ typedef struct kh_cli {
     size_t max_bytes;          /* --max-size / KAOHE_MAX_SIZE */
     int verbose;               /* -v: more log lines on stderr */
     bool quiet;                /* -q: no warnings on stderr */
+    bool isolate;              /* --isolate: extraction in a child process */
+    kh_limits limits;          /* --limit-cpu / --limit-mem / --timeout */
     char found_plugins[4160];  /* storage for discovered paths */
     char found_rules[4160];
 } kh_cli;
@@ -70,6 +73,26 @@ bool kh_cli_parse_size(const char *s, size_t *out);
 #define KH_OPT_RULES 257
 #define KH_OPT_FORMAT 258
 #define KH_OPT_MAX_SIZE 259
+/* Extractor isolation (extract, score; batch always isolates). */
+#define KH_OPT_ISOLATE 280
+#define KH_OPT_LIMIT_CPU 281
+#define KH_OPT_LIMIT_MEM 282
+#define KH_OPT_TIMEOUT 283
+#define KH_CLI_ISOLATE_LONGOPTS                                  \
+    {"isolate", no_argument, NULL, KH_OPT_ISOLATE},              \
+    {"limit-cpu", required_argument, NULL, KH_OPT_LIMIT_CPU},    \
+    {"limit-mem", required_argument, NULL, KH_OPT_LIMIT_MEM},    \
+    {"timeout", required_argument, NULL, KH_OPT_TIMEOUT}
+#define KH_CLI_LIMITS_HELP                                                        \
+    "  --limit-cpu SEC   CPU seconds per report (default 30; 0 = none)\n"         \
+    "  --limit-mem MB    address space of the extraction process (default 1024;\n" \
+    "                    0 = none)\n"                                             \
+    "  --timeout SEC     wall-clock seconds per report (default 60; 0 = none)\n"
+#define KH_CLI_ISOLATE_HELP                                                       \
+    "  --isolate         run the plugins in a child process per report, under the\n" \
+    "                    limits below: a plugin that crashes, loops or leaks fails\n"  \
+    "                    that report only, naming the plugin\n"                    \
+    KH_CLI_LIMITS_HELP
 #define KH_CLI_COMMON_LONGOPTS                                   \
     {"plugins", required_argument, NULL, KH_OPT_PLUGINS},        \
     {"rules", required_argument, NULL, KH_OPT_RULES},            \
@@ -94,5 +117,9 @@ int kh_cmd_extract(int argc, char **argv, kh_cli *cli);
 int kh_cmd_score(int argc, char **argv, kh_cli *cli);
 int kh_cmd_number(int argc, char **argv, kh_cli *cli);
 int kh_cmd_plugins(int argc, char **argv, kh_cli *cli);
+int kh_cmd_explain(int argc, char **argv, kh_cli *cli);
+int kh_cmd_diff(int argc, char **argv, kh_cli *cli);
+int kh_cmd_watch(int argc, char **argv, kh_cli *cli);
+int kh_cmd_rules(int argc, char **argv, kh_cli *cli); /* rules test | rules check */
 
 #endif

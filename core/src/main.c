@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "batch.h"
 
 static void usage(FILE *out)
 {
@@ -13,7 +14,18 @@ static void usage(FILE *out)
           "  extract FILE...   facts read from each report, with evidence\n"
           "  score FILE...     facts → per-indicator points, total, grade and ranking\n"
           "  number TEXT...    how kaohe reads a number (12.6万件, 百分之九十八点五)\n"
-          "  plugins           the extractor plugins found and what they provide\n\n"
+          "  plugins           the extractor plugins found and what they provide\n"
+          "  explain FILE...   per indicator: facts read, formula branch, arithmetic, points\n"
+          "  diff --rules A --rules B FILE...  points, grades and ranks under two schemes\n"
+          "  watch DIR FILE... re-test and re-score when a rule file under DIR changes\n"
+          "  rules test [DIR]  run a scheme's YAML test cases (--coverage: lines and\n"
+          "                    branches of each rule script the cases reach)\n"
+          "  rules check [DIR] validate a scheme without scoring: every error and warning\n"
+          "  batch DIR|MANIFEST -o OUTDIR  score many reports in worker processes into\n"
+          "                    OUTDIR (results.json, ranking.csv, kaohe.xlsx, report.html),\n"
+          "                    resumably; --shard K/N for several machines\n"
+          "  merge -o OUTDIR SHARD.json...  the single-run outputs from shard files\n"
+          "  verify OUTDIR     re-score a batch run from its recorded inputs and compare\n\n"
           "Run 'kaohe COMMAND --help' for a command's options.\n"
           "  --version         print the version\n"
           "Exit: 0 all inputs fine; 1 some inputs failed (the others are still in the\n"
@@ -47,6 +59,20 @@ int main(int argc, char **argv)
         return kh_cmd_number(argc - 1, argv + 1, &cli);
     if (strcmp(cmd, "plugins") == 0)
         return kh_cmd_plugins(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "explain") == 0)
+        return kh_cmd_explain(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "diff") == 0)
+        return kh_cmd_diff(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "watch") == 0)
+        return kh_cmd_watch(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "rules") == 0)
+        return kh_cmd_rules(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "batch") == 0)
+        return kh_cmd_batch(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "merge") == 0)
+        return kh_cmd_merge(argc - 1, argv + 1, &cli);
+    if (strcmp(cmd, "verify") == 0)
+        return kh_cmd_verify(argc - 1, argv + 1, &cli);
     fprintf(stderr, "kaohe: unknown command '%s'\n", cmd);
     usage(stderr);
     return KH_EXIT_USAGE;

@@ -4,15 +4,21 @@
  * libraries, a fresh environment per run and limit errors a script cannot
  * catch. See sandbox.h for what a script sees.
  */
+/* Linux: the watchdog timer targets the running thread (SIGEV_THREAD_ID,
+ * gettid); must come before the first system header. */
+#define _GNU_SOURCE
 #include "sandbox.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -23,7 +29,10 @@
 #define PATTERN_BUDGET 1e8
 /* Upper bound of bytes compared by a plain (no-magic) find. */
 #define PLAIN_FIND_BUDGET 4e9
-/* Most elements one table.move may touch. */
+/* Most elements one table.move, table.concat, table.sort, or the shift of
+ * one table.insert/table.remove, may touch: these loop in C, where no hook
+ * fires, over a range a script chooses (a __len, or a sparse table whose
+ * border is 2^40). */
 #define MAX_MOVE 1000000
 
 enum trip { TRIP_NONE = 0, TRIP_INSTRUCTIONS, TRIP_MEMORY, TRIP_TIME };
@@ -51,6 +60,16 @@ struct kh_sandbox {
     int libtpl_ref;          /* registry: library name -> template table */
     int top;                 /* stack top saved by kh_sandbox_run */
     int anchored;            /* a successful run's result is on the stack */
+    kh_sandbox_line_fn line_fn; /* coverage: called per new line run, or NULL */
+    void *line_ctx;
+    /* Refusals of the cap this run that Lua's emergency collection did not
+     * make good (the retry of the same request succeeding cancels one): a
+     * failed pcall during which this grew was a memory error, even when a
+     * __close handler replaced the error object. */
+    unsigned long mem_refusals;
+    void *refused_ptr;       /* the last refused request */
+    size_t refused_osize, refused_nsize;
+    volatile sig_atomic_t alarm; /* the watchdog timer fired this run */
 };
 
 /* ---- allocator ---------------------------------------------------------- */
@@ -68,6 +87,10 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         size_t grow = nsize - old;
         if (sb->used + grow < sb->used || sb->used + grow > sb->cap) {
             sb->cap_refused = 1;
+            sb->mem_refusals++;
+            sb->refused_ptr = ptr;
+            sb->refused_osize = osize;
+            sb->refused_nsize = nsize;
             return NULL;
         }
     }
@@ -76,6 +99,11 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         if (ptr && nsize <= old)
             return ptr; /* a failed shrink: the old block still fits */
         return NULL;
+    }
+    if (sb->mem_refusals && ptr == sb->refused_ptr && osize == sb->refused_osize &&
+        nsize == sb->refused_nsize) {
+        sb->mem_refusals--; /* the retry after an emergency collection */
+        sb->refused_nsize = 0;
     }
     sb->used = sb->used - old + nsize;
     return p;
@@ -123,6 +151,12 @@ static void trip_message(const kh_sandbox *sb, enum trip t, char *buf, size_t si
 
 static void sb_hook(lua_State *L, lua_Debug *ar);
 
+/* The events the hook is armed for: the count, and lines in coverage mode. */
+static int hook_mask(const kh_sandbox *sb)
+{
+    return LUA_MASKCOUNT | (sb->line_fn ? LUA_MASKLINE : 0);
+}
+
 /* Once a limit tripped: keep the hook firing on every instruction and raise.
  * The message object is informative only; kh_sandbox_run reports the trip
  * from sb->trip, whatever error object reaches it. */
@@ -144,20 +178,27 @@ static int deadline_passed(const kh_sandbox *sb)
 
 static void sb_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     kh_sandbox *sb = sandbox_of(L);
+    if (ar->event == LUA_HOOKLINE) {
+        /* coverage only: report the line, never raise (limits are the
+         * count event's job) */
+        if (sb->line_fn && sb->trip == TRIP_NONE && lua_getinfo(L, "S", ar) &&
+            ar->source[0] == '=')
+            sb->line_fn(sb->line_ctx, ar->source + 1, ar->currentline);
+        return;
+    }
     if (sb->trip == TRIP_NONE) {
         sb->executed += (unsigned long)sb->hook_count;
         if (sb->executed >= sb->limits.instructions)
             sb->trip = TRIP_INSTRUCTIONS;
-        else if (deadline_passed(sb))
+        else if (sb->alarm || deadline_passed(sb))
             sb->trip = TRIP_TIME;
         else {
             unsigned long left = sb->limits.instructions - sb->executed;
             int next = left < HOOK_CHUNK ? (int)left : HOOK_CHUNK;
             if (next != sb->hook_count) {
                 sb->hook_count = next;
-                lua_sethook(L, sb_hook, LUA_MASKCOUNT, next);
+                lua_sethook(L, sb_hook, hook_mask(sb), next);
             }
             return;
         }
@@ -167,17 +208,28 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 
 /* ---- base library replacements ------------------------------------------ */
 
+/* After a protected call failed: was it a memory error? LUA_ERRMEM, or any
+ * error while the allocator refused the cap (lauxlib buffers raise a plain
+ * "not enough memory", and an erroring __close handler replaces the memory
+ * error by its own while the stack unwinds). */
+static void note_memory_error(kh_sandbox *sb, int status, unsigned long refusals)
+{
+    if (status != LUA_OK && sb->trip == TRIP_NONE &&
+        (status == LUA_ERRMEM || sb->mem_refusals != refusals))
+        sb->trip = TRIP_MEMORY;
+}
+
 /* pcall that cannot swallow a tripped limit (or a memory error, which in a
  * run means the memory cap). */
 static int sb_pcall(lua_State *L)
 {
     kh_sandbox *sb = sandbox_of(L);
+    unsigned long refusals = sb->mem_refusals;
     luaL_checkany(L, 1);
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
     int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
-    if (status == LUA_ERRMEM && sb->trip == TRIP_NONE)
-        sb->trip = TRIP_MEMORY;
+    note_memory_error(sb, status, refusals);
     if (sb->trip != TRIP_NONE)
         return raise_trip(L, sb);
     if (status != LUA_OK) {
@@ -205,6 +257,7 @@ static int sb_xpcall_handler(lua_State *L)
 static int sb_xpcall(lua_State *L)
 {
     kh_sandbox *sb = sandbox_of(L);
+    unsigned long refusals = sb->mem_refusals;
     int n = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_pushvalue(L, 2);
@@ -214,8 +267,7 @@ static int sb_xpcall(lua_State *L)
     lua_pushvalue(L, 1);
     lua_rotate(L, 3, 2); /* f, handler, true, f, args... */
     int status = lua_pcall(L, n - 2, LUA_MULTRET, 2);
-    if (status == LUA_ERRMEM && sb->trip == TRIP_NONE)
-        sb->trip = TRIP_MEMORY;
+    note_memory_error(sb, status, refusals);
     if (sb->trip != TRIP_NONE)
         return raise_trip(L, sb);
     if (status != LUA_OK) {
@@ -336,6 +388,216 @@ static int sb_table_move(lua_State *L)
     return lua_gettop(L);
 }
 
+/* string.rep: with an empty string and an empty separator Lua's loop runs n
+ * times copying nothing, so ('').rep('', 1 << 62) would spin in C for
+ * centuries where no hook fires. Any other call allocates its whole result
+ * first, which the memory cap bounds. */
+static int sb_string_rep(lua_State *L)
+{
+    size_t l, lsep;
+    (void)luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    (void)luaL_optlstring(L, 3, "", &lsep);
+    if (n > 0 && l == 0 && lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* table.insert, table.remove, table.concat and table.sort loop in C over a
+ * length the script controls: a __len, or a sparse table such as
+ * {1, [2]=1, [4]=1, …, [2^40]=1} whose border is 2^40. Each reads the length
+ * once (a __len may answer differently the second time) and refuses more
+ * than MAX_MOVE elements. insert and remove are Lua's own code plus that
+ * check. */
+static int sb_table_insert(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer e = (lua_Integer)((lua_Unsigned)luaL_len(L, 1) + 1u); /* first empty */
+    lua_Integer pos;
+    switch (lua_gettop(L)) {
+    case 2:
+        pos = e;
+        break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2,
+                      "position out of bounds");
+        if ((lua_Unsigned)e - (lua_Unsigned)pos > (lua_Unsigned)MAX_MOVE)
+            return luaL_error(L, "table.insert: more than %d elements to shift "
+                              "(sandbox limit)", MAX_MOVE);
+        for (lua_Integer i = e; i > pos; i--) {
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+        }
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+static int sb_table_remove(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer size = luaL_len(L, 1);
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2,
+                      "position out of bounds");
+    if (pos < size && (lua_Unsigned)size - (lua_Unsigned)pos > (lua_Unsigned)MAX_MOVE)
+        return luaL_error(L, "table.remove: more than %d elements to shift "
+                          "(sandbox limit)", MAX_MOVE);
+    lua_geti(L, 1, pos);
+    for (; pos < size; pos++) {
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+/* table.concat with the end made explicit (the length read once). */
+static int sb_table_concat(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    (void)luaL_optlstring(L, 2, "", NULL);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    lua_Integer last = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+    if (last >= i && (lua_Unsigned)last - (lua_Unsigned)i >= (lua_Unsigned)MAX_MOVE)
+        return luaL_error(L, "table.concat: more than %d elements (sandbox limit)",
+                          MAX_MOVE);
+    lua_settop(L, 3);
+    lua_pushinteger(L, last);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 4, 1);
+    return 1;
+}
+
+/* table.sort sorts a copy of t[1..n] (n read once) with Lua's sort, then
+ * writes the values back: the copy is a plain array whose length cannot
+ * exceed n, whatever __len or the border of t would say. */
+static int sb_table_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    if (n <= 1)
+        return 0;
+    if (n > MAX_MOVE)
+        return luaL_error(L, "table.sort: more than %d elements (sandbox limit)",
+                          MAX_MOVE);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer k = 1; k <= n; k++) {
+        lua_geti(L, 1, k);
+        lua_seti(L, 3, k);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 2);
+    lua_call(L, 2, 0);
+    for (lua_Integer k = 1; k <= n; k++) {
+        lua_geti(L, 3, k);
+        lua_seti(L, 1, k);
+    }
+    return 0;
+}
+
+/* ---- values as text, without addresses ------------------------------------ */
+
+/* luaL_tolstring without the heap address: a table, function or userdata
+ * without __tostring reads "table: 0x…" (its __name, when a string, for the
+ * type). Outputs stay the same from run to run, and a script learns nothing
+ * of the address space (ASLR) from tostring, string.format("%s") or fmt().
+ * Pushes the text and returns it. */
+static const char *sb_tolstring(lua_State *L, int idx, size_t *len)
+{
+    idx = lua_absindex(L, idx);
+    if (luaL_callmeta(L, idx, "__tostring")) {
+        if (!lua_isstring(L, -1))
+            luaL_error(L, "'__tostring' must return a string");
+        return lua_tolstring(L, -1, len);
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TNUMBER:
+    case LUA_TSTRING:
+        return luaL_tolstring(L, idx, len); /* no address in these */
+    default: {
+        int tt = luaL_getmetafield(L, idx, "__name");
+        const char *kind = tt == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, idx);
+        lua_pushfstring(L, "%s: 0x…", kind);
+        if (tt != LUA_TNIL)
+            lua_remove(L, -2);
+        return lua_tolstring(L, -1, len);
+    }
+    }
+}
+
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    (void)sb_tolstring(L, 1, NULL);
+    return 1;
+}
+
+/* string.format: "%p" (a raw address) is refused, and a "%s" argument that
+ * is not a string or a number goes through sb_tolstring first. The
+ * arguments of the numeric conversions are checked here, so that the usual
+ * mistakes read "fz01.lua:12: bad argument #2 to 'format' (number expected,
+ * got nil)" as with Lua's own format. */
+static int sb_format(lua_State *L)
+{
+    size_t len;
+    const char *fmt = luaL_checklstring(L, 1, &len);
+    int top = lua_gettop(L), arg = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (fmt[i] != '%')
+            continue;
+        if (++i < len && fmt[i] == '%')
+            continue;
+        while (i < len && fmt[i] != '\0' && strchr("-+ #0123456789.", fmt[i]))
+            i++;
+        if (i >= len)
+            break; /* Lua reports the incomplete conversion */
+        if (fmt[i] == 'p')
+            return luaL_error(L, "string.format: '%%p' is not available in rules "
+                              "(it shows a memory address)");
+        if (++arg > top)
+            return luaL_argerror(L, arg, "no value");
+        switch (fmt[i]) {
+        case 's':
+            if (lua_type(L, arg) != LUA_TSTRING && lua_type(L, arg) != LUA_TNUMBER) {
+                (void)sb_tolstring(L, arg, NULL);
+                lua_replace(L, arg);
+            }
+            break;
+        case 'c': case 'd': case 'i': case 'o': case 'x': case 'X':
+            (void)luaL_checkinteger(L, arg);
+            break;
+        case 'a': case 'A': case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+            (void)luaL_checknumber(L, arg);
+            break;
+        default:
+            break; /* %q, or a conversion Lua reports as invalid */
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, top, 1);
+    return 1;
+}
+
 /* Replace lib[name] by guard with the original and `kind` as upvalues. */
 static void wrap_field(lua_State *L, int lib, const char *name, lua_CFunction guard,
                        int kind)
@@ -364,8 +626,10 @@ static const char PRELUDE[] =
 "  return x\n"
 "end\n"
 "local function round2(x)\n"
+"  if abs(x) >= 1e15 then return x end -- whole already; x * 100 could overflow\n"
 "  local r = abs(x) * 100\n"
-"  local v = floor(r + 0.5 + (r > 1 and r or 1) * 1e-12) / 100\n"
+"  local e = (r > 1 and r or 1) * 1e-12\n"
+"  local v = floor(r + 0.5 + (e < 1e-3 and e or 1e-3)) / 100\n"
 "  if v == 0 then return 0.0 end\n"
 "  if x < 0 then return -v end\n"
 "  return v\n"
@@ -515,6 +779,8 @@ static int sb_setup(lua_State *L)
     lua_setfield(L, globals, "xpcall");
     lua_pushcfunction(L, sb_setmetatable);
     lua_setfield(L, globals, "setmetatable");
+    lua_pushcfunction(L, sb_tostring); /* no addresses */
+    lua_setfield(L, globals, "tostring");
 
     int str = open_lib(L, luaopen_string, tpl, LUA_STRLIBNAME);
     int tab = open_lib(L, luaopen_table, tpl, LUA_TABLIBNAME);
@@ -526,6 +792,8 @@ static int sb_setup(lua_State *L)
         return lua_error(L);
     lua_newtable(L); /* the prelude's private environment */
     copy_fields(L, base, lua_gettop(L), keep_base);
+    lua_pushcfunction(L, sb_tostring); /* fmt({}) shows no address either */
+    lua_setfield(L, -2, "tostring");
     lua_pushvalue(L, str);
     lua_setfield(L, -2, "string");
     lua_pushvalue(L, mth);
@@ -550,6 +818,8 @@ static int sb_setup(lua_State *L)
     wrap_field(L, str, "match", sb_pattern_guard, PAT_MATCH);
     wrap_field(L, str, "gmatch", sb_pattern_guard, PAT_GMATCH);
     wrap_field(L, str, "gsub", sb_pattern_guard, PAT_GSUB);
+    wrap_field(L, str, "rep", sb_string_rep, 0);
+    wrap_field(L, str, "format", sb_format, 0);
     lua_pushliteral(L, "");
     if (!lua_getmetatable(L, -1))
         return luaL_error(L, "string metatable missing");
@@ -558,6 +828,12 @@ static int sb_setup(lua_State *L)
     lua_pop(L, 2);
 
     wrap_field(L, tab, "move", sb_table_move, 0);
+    wrap_field(L, tab, "concat", sb_table_concat, 0);
+    wrap_field(L, tab, "sort", sb_table_sort, 0);
+    lua_pushcfunction(L, sb_table_insert);
+    lua_setfield(L, tab, "insert");
+    lua_pushcfunction(L, sb_table_remove);
+    lua_setfield(L, tab, "remove");
     lua_pushnil(L);
     lua_setfield(L, mth, "random");
     lua_pushnil(L);
@@ -639,6 +915,12 @@ void kh_sandbox_free(kh_sandbox *sb)
 lua_State *kh_sandbox__state(kh_sandbox *sb)
 {
     return sb->L;
+}
+
+void kh_sandbox_set_line_hook(kh_sandbox *sb, kh_sandbox_line_fn fn, void *ctx)
+{
+    sb->line_fn = fn;
+    sb->line_ctx = fn ? ctx : NULL;
 }
 
 size_t kh_sandbox_memory(const kh_sandbox *sb)
@@ -833,6 +1115,122 @@ int kh_sandbox_add_library(kh_sandbox *sb, int id)
     return KH_OK;
 }
 
+/* ---- watchdog ------------------------------------------------------------- */
+
+/* The count hook reads the clock only every HOOK_CHUNK instructions, and a
+ * C library call runs no instructions at all: a loop of heavy calls (a gsub
+ * over a megabyte, a sort of 10^5 elements) would pass the deadline by
+ * seconds between two reads. So each run also arms a one-shot POSIX timer
+ * for its deadline, aimed at the running thread (SIGEV_THREAD_ID); its
+ * signal handler only calls lua_sethook — which Lua allows in a signal
+ * handler — to fire the hook on the next instruction, where the deadline is
+ * seen. The overshoot is then one C call, which the guards above bound.
+ *
+ * The signal is SIGRTMIN + WATCHDOG_SIGNAL_OFFSET. Its handler is installed
+ * on first use, only if the signal is at its default disposition; when the
+ * embedding program uses that signal, runs fall back to the clock reads of
+ * the hook. The signal is unblocked on the thread for the run and the timer
+ * deleted before the run returns, so no signal outlives the run (a pending
+ * one is delivered on the return from timer_delete, while the sandbox still
+ * exists). */
+#if defined(__linux__) && defined(SIGEV_THREAD_ID) && defined(SA_SIGINFO)
+#define HAVE_WATCHDOG 1
+#define WATCHDOG_SIGNAL_OFFSET 6
+#endif
+
+typedef struct watchdog {
+    int armed;
+#ifdef HAVE_WATCHDOG
+    timer_t timer;
+    sigset_t saved_mask;
+#endif
+} watchdog;
+
+#ifdef HAVE_WATCHDOG
+static void watchdog_handler(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    if (!info || info->si_code != SI_TIMER || !info->si_value.sival_ptr)
+        return;
+    kh_sandbox *sb = info->si_value.sival_ptr;
+    sb->alarm = 1;
+    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT | (lua_gethookmask(sb->L) & LUA_MASKLINE), 1);
+}
+
+/* Our handler is in place, or the signal was free and now is ours. */
+static int watchdog_handler_installed(int sig)
+{
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) != 0)
+        return 0;
+    if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == watchdog_handler)
+        return 1;
+    if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+        return 0; /* the embedding program's */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = watchdog_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, NULL) == 0;
+}
+#endif
+
+/* Arm the timer for sb->deadline; without it the hook's clock reads remain. */
+static void watchdog_arm(watchdog *w, kh_sandbox *sb)
+{
+    w->armed = 0;
+    sb->alarm = 0;
+#ifdef HAVE_WATCHDOG
+    int sig = SIGRTMIN + WATCHDOG_SIGNAL_OFFSET;
+    if (sig > SIGRTMAX || !watchdog_handler_installed(sig))
+        return;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    if (pthread_sigmask(SIG_UNBLOCK, &set, &w->saved_mask) != 0)
+        return;
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = sig;
+    sev.sigev_value.sival_ptr = sb;
+#ifdef sigev_notify_thread_id
+    sev.sigev_notify_thread_id = gettid();
+#else
+    sev._sigev_un._tid = gettid();
+#endif
+    if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer) != 0) {
+        pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
+        return;
+    }
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value = sb->deadline;
+    if (timer_settime(w->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+        timer_delete(w->timer);
+        pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
+        return;
+    }
+    w->armed = 1;
+#endif
+}
+
+/* Before the hook is cleared: a signal of this timer cannot arrive later. */
+static void watchdog_disarm(watchdog *w)
+{
+#ifdef HAVE_WATCHDOG
+    if (!w->armed)
+        return;
+    timer_delete(w->timer);
+    pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
+    w->armed = 0;
+#else
+    (void)w;
+#endif
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 struct run_args {
@@ -917,6 +1315,34 @@ static int sb_run(lua_State *L)
     return 1;
 }
 
+/* The script writes its error message: no terminal control sequences (ESC,
+ * BEL, … and the C1 controls, UTF-8 C2 80..C2 9F) reach a text report. */
+static void scrub_controls(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = ' ';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = ' ';
+            p[1] = ' ';
+            p++;
+        }
+    }
+}
+
+/* Whether file names chunk id or a library: the only chunks a run's error
+ * can come from. A script's own error("fz02.lua:5: …", 0) is otherwise read
+ * as another file's error. */
+static int ran_chunk(const kh_sandbox *sb, int id, const char *file)
+{
+    if (strcmp(file, sb->chunks[id].name) == 0)
+        return 1;
+    for (size_t i = 0; i < sb->libs_count; i++)
+        if (strcmp(file, sb->chunks[sb->libs[i]].name) == 0)
+            return 1;
+    return 0;
+}
+
 int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
                    kh_sandbox_fn inspect, void *ctx, kh_error *err)
 {
@@ -935,9 +1361,14 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     lua_pushcfunction(L, sb_run);
     lua_pushlightuserdata(L, &a);
 
+    /* Every run starts from the same heap: without the garbage of earlier
+     * runs, whose collection mid-run would widen this run's cap (used +
+     * memory) and make a result depend on the reports scored before. */
+    lua_gc(L, LUA_GCCOLLECT, 0);
     sb->trip = TRIP_NONE;
     sb->executed = 0;
     sb->cap_refused = 0;
+    sb->mem_refusals = 0;
     sb->cap = sb->used + sb->limits.memory < sb->used ? SIZE_MAX
                                                       : sb->used + sb->limits.memory;
     clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
@@ -949,10 +1380,13 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     }
     sb->hook_count = sb->limits.instructions < HOOK_CHUNK
                          ? (int)sb->limits.instructions : HOOK_CHUNK;
-    lua_sethook(L, sb_hook, LUA_MASKCOUNT, sb->hook_count);
+    lua_sethook(L, sb_hook, hook_mask(sb), sb->hook_count);
+    watchdog wd;
+    watchdog_arm(&wd, sb);
 
     int status = lua_pcall(L, 1, 1, sb->top + 1);
 
+    watchdog_disarm(&wd);
     lua_sethook(L, NULL, 0, 0);
     sb->cap = SIZE_MAX;
 
@@ -962,8 +1396,9 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     }
     int rc;
     char msg[256];
-    if (sb->trip == TRIP_NONE && status == LUA_ERRMEM && sb->cap_refused)
-        sb->trip = TRIP_MEMORY;
+    if (sb->trip == TRIP_NONE &&
+        (sb->mem_refusals || (status == LUA_ERRMEM && sb->cap_refused)))
+        sb->trip = TRIP_MEMORY; /* also when a __close replaced the error */
     if (sb->trip != TRIP_NONE) {
         trip_message(sb, sb->trip, msg, sizeof msg);
         rc = kh_error_set(err, KH_ELIMIT, name, 0, 0, "%s", msg);
@@ -974,6 +1409,10 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     } else {
         const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         rc = set_script_error(err, KH_ESCRIPT, name, m ? m : "unknown error");
+        if (m && err && !ran_chunk(sb, id, err->file)) /* error("fz02.lua:5: …", 0) */
+            rc = kh_error_set(err, KH_ESCRIPT, name, 0, 0, "%s", m);
+        if (err)
+            scrub_controls(err->message);
     }
     lua_settop(L, sb->top);
     if (sb->trip != TRIP_NONE || status == LUA_ERRMEM)
@@ -992,10 +1431,15 @@ void kh_sandbox_end(kh_sandbox *sb)
 
 double kh_sandbox__round2(double x)
 {
-    if (!isfinite(x))
+    /* From 1e15 on a double has no cents (and x * 100 could overflow to
+     * infinity: 1e308 must stay 1e308). */
+    if (!isfinite(x) || fabs(x) >= 1e15)
         return x;
     double r = fabs(x) * 100.0;
-    double v = floor(r + 0.5 + (r > 1.0 ? r : 1.0) * 1e-12) / 100.0;
+    /* The tolerance is relative, but never a thousandth of a cent or more:
+     * 1e-12 × r alone would round 1e10 + 0.004 up to 1e10 + 0.01. */
+    double eps = (r > 1.0 ? r : 1.0) * 1e-12;
+    double v = floor(r + 0.5 + (eps < 1e-3 ? eps : 1e-3)) / 100.0;
     if (v == 0.0)
         return 0.0;
     return x < 0 ? -v : v;

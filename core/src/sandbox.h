@@ -6,16 +6,27 @@
  * a FRESH environment table holding fresh copies of the standard library
  * tables, under an instruction budget, a memory cap and a wall-clock
  * deadline. A limit that trips cannot be caught by the script (pcall/xpcall
- * re-raise it, the hook keeps raising), and the run fails with
- * "fz01.lua: instruction limit exceeded (10000000)".
+ * re-raise it, the hook keeps raising; a memory error stays one even when a
+ * __close handler replaces it), and the run fails with
+ * "fz01.lua: instruction limit exceeded (10000000)". The deadline is also
+ * enforced by a per-run POSIX timer (Linux: signal SIGRTMIN + 6, aimed at the
+ * running thread, handler installed on first use only if the signal is at
+ * its default disposition) whose handler forces the hook on the next
+ * instruction, so C library calls cannot carry a run far past it. Every run
+ * starts after a full collection, so that its memory budget does not depend
+ * on earlier runs.
  *
  * What a script sees: base (no load, loadfile, dofile, require,
- * collectgarbage, rawset, print, warn; setmetatable refuses __gc), string
- * (no dump; the string metatable is locked), table, math (no random,
+ * collectgarbage, rawset, print, warn; setmetatable refuses __gc; tostring
+ * shows no addresses: "table: 0x…"), string (no dump; format refuses "%p"
+ * and shows no addresses; rep, find, match, gmatch, gsub guarded; the string
+ * metatable is locked), table (insert, remove, concat, sort and move bounded
+ * to 1,000,000 elements, the length read once), math (no random,
  * randomseed), utf8, the generic helpers of the embedded prelude (clamp,
  * linear, per_point_below, per_started_below, bands, capped, round2, fmt,
  * percent, days_between, date_parts) and whatever globals the embedder adds
  * (score.c adds the rule API). No io, os, debug, package or coroutine.
+ * docs/security.md ("Lua sandbox") describes the design and its limits.
  *
  * The sandbox is not thread-safe; one kh_sandbox is used by one thread.
  */
@@ -103,6 +114,13 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
                    kh_sandbox_fn inspect, void *ctx, kh_error *err);
 /* Drop the anchored result of a successful run and restore the stack. */
 void kh_sandbox_end(kh_sandbox *sb);
+
+/* Coverage mode: fn is called for every new line a run executes (a Lua line
+ * hook beside the limit hook), with the chunk name ("fz01.lua",
+ * "lib/util.lua", "(prelude)") and the line. Scripts cannot see or change
+ * it. NULL turns it off. Call between runs; fn must not raise or run Lua. */
+typedef void (*kh_sandbox_line_fn)(void *ctx, const char *chunk, int line);
+void kh_sandbox_set_line_hook(kh_sandbox *sb, kh_sandbox_line_fn fn, void *ctx);
 
 /* Chunk name of id (borrowed), or NULL. */
 const char *kh_sandbox_chunk_name(const kh_sandbox *sb, int id);

@@ -21,6 +21,7 @@
 
 #include "kaohe/number.h"
 #include "sandbox.h"
+#include "score_internal.h"
 
 #define BRANCH_MAX 64         /* bytes of a branch name */
 #define EXPLANATION_MAX 4096  /* bytes of an explanation */
@@ -104,7 +105,10 @@ static size_t declared_index(const kh_indicator *ind, const char *key)
 
 static size_t check_key_at(lua_State *L, run *r, int idx)
 {
-    const char *key = lua_tostring(L, idx);
+    size_t len;
+    const char *key = lua_tolstring(L, idx, &len);
+    if (strlen(key) != len) /* "litigation.cases\0x" is not litigation.cases */
+        luaL_error(L, "fact key contains a NUL byte");
     size_t i = declared_index(r->ind, key);
     if (i == SIZE_MAX)
         luaL_error(L, "fact key '%s' is not declared for %s in scheme.yaml", key,
@@ -200,7 +204,10 @@ static int api_fact_info(lua_State *L)
 static int api_param(lua_State *L)
 {
     kh_rules *rules = lua_touserdata(L, lua_upvalueindex(1));
-    const char *name = luaL_checkstring(L, 1);
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    if (strlen(name) != len)
+        return luaL_error(L, "param name contains a NUL byte");
     const kh_param *p = kh_scheme_param(rules->scheme, name);
     if (!p)
         return luaL_error(L, "unknown param '%s' (declare it under params: in "
@@ -958,4 +965,9 @@ void kh_rules_free(kh_rules *rules)
     kh_sandbox_free(rules->sb);
     free(rules->chunk);
     free(rules);
+}
+
+kh_sandbox *kh_rules__sandbox(kh_rules *rules)
+{
+    return rules ? rules->sb : NULL;
 }
