@@ -1966,6 +1966,8 @@ static int compare_diag_order(const void *a, const void *b)
 static void sort_diags(kh_diag_list *list, size_t from)
 {
     size_t n = list->count - from;
+    if (n < 2)
+        return; /* nothing to order; items may be NULL (NULL + 0 is UB) */
     kh_diag *items = list->items + from;
     size_t i = 1;
     while (i < n && items[i - 1].where.line <= items[i].where.line)
