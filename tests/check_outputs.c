@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kh_test_run.h"
@@ -294,6 +295,30 @@ START_TEST(test_outputs__xlsx_container)
 }
 END_TEST
 
+/* Two writes of the same run, a clock second apart, give the same bytes:
+ * the workbook records a fixed creation time, not the clock. */
+START_TEST(test_outputs__xlsx_is_reproducible)
+{
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/a.xlsx", outdir);
+    snprintf(b, sizeof b, "%s/b.xlsx", outdir);
+    kh_error err;
+    kh_error_clear(&err);
+    ck_assert_msg(kh_outputs_xlsx(a, &run_.run, &err) == KH_OK, "%s", err.message);
+    time_t t0 = time(NULL);
+    while (time(NULL) == t0)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    ck_assert_msg(kh_outputs_xlsx(b, &run_.run, &err) == KH_OK, "%s", err.message);
+    size_t la, lb;
+    char *xa = slurp("a.xlsx", &la);
+    char *xb = slurp("b.xlsx", &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_msg(memcmp(xa, xb, la) == 0, "kaohe.xlsx differs between two writes");
+    free(xa);
+    free(xb);
+}
+END_TEST
+
 START_TEST(test_outputs__run_without_overrides_or_failures)
 {
     kh_test_run t;
@@ -342,6 +367,7 @@ static Suite *kh_outputs_suite(void)
     tcase_add_test(tc, test_outputs__html_escapes_report_text);
     tcase_add_test(tc, test_outputs__html_has_every_section);
     tcase_add_test(tc, test_outputs__xlsx_container);
+    tcase_add_test(tc, test_outputs__xlsx_is_reproducible);
     tcase_add_test(tc, test_outputs__run_without_overrides_or_failures);
     tcase_add_test(tc, test_outputs__write_errors_are_reported);
     suite_add_tcase(s, tc);

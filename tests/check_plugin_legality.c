@@ -51,8 +51,9 @@ static const pos_row pos_rows[] = {
      KH_BASIS_IMPLIED},
     {"区政府签订的各类合同一律经合法性审查后签订。", RATE, 100, KH_QUAL_EXACT, KH_BASIS_IMPLIED},
     {"县政府重大行政决策合法性审查率\n为 100 %。", RATE, 100, KH_QUAL_EXACT, KH_BASIS_STATED},
-    /* traditional characters */
-    {"全年合法性審查各類文件120件。", COUNT, 120, KH_QUAL_EXACT, KH_BASIS_STATED},
+    /* traditional characters (read as simplified by the normaliser, which needs
+     * at least three traditional-only characters to call a text traditional) */
+    {"區政府全年合法性審查各類文件120件。", COUNT, 120, KH_QUAL_EXACT, KH_BASIS_STATED},
     {"區政府規範性文件均經過合法性審核。", RATE, 100, KH_QUAL_EXACT, KH_BASIS_IMPLIED},
     {"对15个重大行政决策事项进行了合法性审查。", COUNT, 15, KH_QUAL_EXACT, KH_BASIS_STATED},
 };

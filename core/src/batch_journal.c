@@ -90,6 +90,20 @@ static void read_journal(kh_batch_journal *jn, const char *path)
     free(text);
 }
 
+/* A failed open releases what it allocated (the fd is already closed) and
+ * leaves jn as after a close. Returns rc. */
+static int open_failed(kh_batch_journal *jn, int rc)
+{
+    for (size_t i = 0; i < jn->done_count; i++)
+        free(jn->done[i]);
+    free(jn->done);
+    free(jn->dir);
+    free(jn->cache_dir);
+    memset(jn, 0, sizeof *jn);
+    jn->fd = -1;
+    return rc;
+}
+
 int kh_batch_journal_open(kh_batch_journal *jn, const char *outdir, const char *name,
                           kh_error *err)
 {
@@ -99,11 +113,11 @@ int kh_batch_journal_open(kh_batch_journal *jn, const char *outdir, const char *
     size_t n = strlen(outdir) + strlen(KH_BATCH_CACHE_DIR) + 2;
     jn->cache_dir = malloc(n);
     if (!jn->dir || !jn->cache_dir)
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        return open_failed(jn, kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory"));
     snprintf(jn->cache_dir, n, "%s/%s", outdir, KH_BATCH_CACHE_DIR);
     int rc = kh_atomic_mkdirs(jn->cache_dir, err);
     if (rc != KH_OK)
-        return rc;
+        return open_failed(jn, rc);
     DIR *d = opendir(outdir);
     if (d) {
         struct dirent *ent;
@@ -121,16 +135,16 @@ int kh_batch_journal_open(kh_batch_journal *jn, const char *outdir, const char *
     snprintf(path, sizeof path, "%s/%s", outdir, name);
     jn->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (jn->fd < 0)
-        return kh_error_set(err, KH_EIO, path, 0, 0, "%s", strerror(errno));
+        return open_failed(jn, kh_error_set(err, KH_EIO, path, 0, 0, "%s", strerror(errno)));
     /* one run per journal at a time (shards have journals of their own) */
     if (flock(jn->fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(jn->fd);
         jn->fd = -1;
         if (e == EWOULDBLOCK)
-            return kh_error_set(err, KH_EIO, outdir, 0, 0,
-                                "another kaohe batch is writing to this directory");
-        return kh_error_set(err, KH_EIO, path, 0, 0, "%s", strerror(e));
+            return open_failed(jn, kh_error_set(err, KH_EIO, outdir, 0, 0,
+                                   "another kaohe batch is writing to this directory"));
+        return open_failed(jn, kh_error_set(err, KH_EIO, path, 0, 0, "%s", strerror(e)));
     }
     struct stat st;
     if (fstat(jn->fd, &st) == 0 && st.st_size == 0) {

@@ -17,9 +17,22 @@
 #include "atomic.h"
 #include "batch.h"
 #include "cli_score.h"
+#include "facts_internal.h" /* kh_facts__clear */
 #include "output.h"
 #include "outputs.h"
 #include "pipemsg.h"
+
+/* A run of more reports than this keeps only a light copy of each record in
+ * the parent (lighten(): no facts but the extraction errors, no per-indicator
+ * facts, branches or explanations of scored indicators — about 2 KB a report
+ * instead of 30) and reads the full record back from the cache where
+ * results.json, kaohe.xlsx's 事实与佐证 sheet and report.html's sections
+ * print them (kh_run.full; three reads per report), so the parent's
+ * memory stays flat whatever the size of the run. Smaller runs keep every
+ * record whole: nothing is read twice. */
+#ifndef KH_BATCH_FULL_IN_MEMORY
+#define KH_BATCH_FULL_IN_MEMORY 1000
+#endif
 
 #ifndef KH_RULES_INSTALL_DIR
 #define KH_RULES_INSTALL_DIR "/usr/local/share/kaohe/scoring-rules"
@@ -524,6 +537,13 @@ static const char *manifest_mismatch(const manifest *a, const manifest *b)
 
 /* ---- assembling records into a run ------------------------------------------- */
 
+/* Where assemble() gets the full record i of a run of light ones. */
+typedef struct full_source {
+    bool (*load)(void *ctx, size_t i, kh_record *out); /* false: printed */
+    void *ctx;
+    bool *is_full;               /* borrowed, n: recs[i] is whole */
+} full_source;
+
 typedef struct assembly {
     kh_record *recs;             /* borrowed, n of them, sorted by path */
     size_t n;
@@ -547,7 +567,7 @@ static void assembly_free(assembly *a)
  * re-scored), then the ranking and the kh_run. */
 static bool assemble(assembly *a, kh_record *recs, size_t n, const kh_cli *cli,
                      const kh_scheme *scheme, kh_rules *rules, const kh_registry *registry,
-                     const kh_override_list *ovl, int year)
+                     const kh_override_list *ovl, int year, const full_source *fs)
 {
     memset(a, 0, sizeof *a);
     a->recs = recs;
@@ -567,11 +587,32 @@ static bool assemble(assembly *a, kh_record *recs, size_t n, const kh_cli *cli,
             kh_record *r = &recs[i];
             if (!r->facts)
                 continue;
+            /* a light record: overrides go to its full facts, and a record
+             * they change stays whole in memory (there are few) */
+            kh_record full;
+            bool loaded = fs && !fs->is_full[i];
+            if (loaded) {
+                if (!fs->load(fs->ctx, i, &full))
+                    return false;
+                r = &full;
+            }
             size_t before = a->ov.applied_count;
-            if (kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov) != KH_OK)
+            if (kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov) != KH_OK) {
+                if (loaded)
+                    kh_record_clear(&full);
                 return false;
-            if (a->ov.applied_count == before)
+            }
+            if (a->ov.applied_count == before) {
+                if (loaded)
+                    kh_record_clear(&full);
                 continue;
+            }
+            if (loaded) {
+                kh_record_clear(&recs[i]);
+                recs[i] = full;
+                fs->is_full[i] = true;
+                r = &recs[i];
+            }
             /* an override of report.unit / report.year renames the report */
             const kh_fact *u = kh_factset_get(r->facts, "report.unit");
             const kh_fact *y = kh_factset_get(r->facts, "report.year");
@@ -805,8 +846,41 @@ typedef struct run_ctx {
     char **texts;            /* records kept in memory (not cached), by job */
     size_t *lens;
     bool *in_cache;          /* the record is in the cache (earlier or now) */
+    bool light;              /* gather() lightens records (KH_BATCH_FULL_IN_MEMORY) */
+    kh_record **early;       /* by job: the record read back as it arrived
+                                (lightened when light), or NULL; NULL when
+                                the run assembles no records (shards) */
     progress prog;
 } run_ctx;
+
+static char *record_text(run_ctx *c, size_t i, size_t *len);
+static void lighten(kh_record *r);
+
+/* Read a finished record back at once, while the workers go on, so that
+ * assembling the run after the last one has less to do. A record that does
+ * not read back is left to gather(). */
+static void read_early(run_ctx *c, size_t job)
+{
+    if (!c->early)
+        return;
+    size_t len = 0;
+    char *t = record_text(c, job, &len);
+    kh_record *r = t ? calloc(1, sizeof *r) : NULL;
+    kh_error err;
+    kh_error_clear(&err);
+    if (r && kh_record_parse(r, t, len, c->b->scheme, &err) == KH_OK) {
+        if (c->light)
+            lighten(r);
+        if (c->early[job]) {
+            kh_record_clear(c->early[job]);
+            free(c->early[job]);
+        }
+        c->early[job] = r;
+    } else {
+        free(r);
+    }
+    free(t);
+}
 
 static void on_done(void *vctx, size_t job, char *text, size_t len, const char *info,
                     bool from_worker)
@@ -824,6 +898,7 @@ static void on_done(void *vctx, size_t job, char *text, size_t len, const char *
         /* the worker stored the record in the cache: journal it */
         c->in_cache[job] = true;
         kh_batch_journal_queue(c->jn, j->key, j->path);
+        read_early(c, job);
         return;
     }
     if (c->jn && !from_worker) {
@@ -835,6 +910,7 @@ static void on_done(void *vctx, size_t job, char *text, size_t len, const char *
     free(c->texts[job]);
     c->texts[job] = text;
     c->lens[job] = len;
+    read_early(c, job);
 }
 
 /* The record text of job i, from memory or the cache. Caller owns. */
@@ -850,10 +926,45 @@ static char *record_text(run_ctx *c, size_t i, size_t *len)
     return NULL;
 }
 
-/* Read every selected record back (into recs[k], or only check them when
- * recs is NULL). A cached record that does not read back is scored again,
- * once. *failed counts the records of failed inputs. False on an error
- * (printed). */
+/* Drop from r what only the full record is read back for (see
+ * KH_BATCH_FULL_IN_MEMORY): its facts but the extraction errors, and per
+ * indicator the facts read, the branch and the explanation of a scored
+ * indicator (kaohe.xlsx's 待核查 sheet shows the others). Points, statuses,
+ * missing keys, errors, total and grade stay. */
+static void lighten(kh_record *r)
+{
+    kh_factset *errors = NULL;
+    if (r->facts && kh_factset_new(&errors) == KH_OK) {
+        bool ok = true;
+        for (size_t e = 0; ok && e < kh_factset_error_count(r->facts); e++)
+            ok = kh_factset_add_error(errors, kh_factset_error_at(r->facts, e)) == KH_OK;
+        if (ok) {
+            kh_factset_free(r->facts);
+            r->facts = errors;
+        } else {
+            kh_factset_free(errors);
+        }
+    }
+    for (size_t k = 0; r->score && k < r->score->indicators_count; k++) {
+        kh_indicator_result *ir = &r->score->indicators[k];
+        for (size_t f = 0; f < ir->facts_count; f++)
+            kh_facts__clear(&ir->facts[f]);
+        free(ir->facts);
+        ir->facts = NULL;
+        ir->facts_count = 0;
+        free(ir->branch);
+        ir->branch = NULL;
+        if (ir->status == KH_STATUS_SCORED) {
+            free(ir->explanation);
+            ir->explanation = NULL;
+        }
+    }
+}
+
+/* Read every selected record back (into recs[k], lightened when c->light,
+ * or only check them when recs is NULL). A cached record that does not read
+ * back is scored again, once. *failed counts the records of failed inputs.
+ * False on an error (printed). */
 static bool gather(run_ctx *c, const size_t *sel, size_t nsel, kh_record *recs,
                    size_t *failed, kh_batch_counts *counts)
 {
@@ -869,6 +980,16 @@ static bool gather(run_ctx *c, const size_t *sel, size_t nsel, kh_record *recs,
         for (size_t k = 0; k < nsel; k++) {
             if (ok[k])
                 continue;
+            kh_record **early = recs && c->early ? &c->early[sel[k]] : NULL;
+            if (early && *early) { /* read back when it arrived */
+                ok[k] = true;
+                if ((*early)->error)
+                    (*failed)++;
+                recs[k] = **early;
+                free(*early);
+                *early = NULL;
+                continue;
+            }
             size_t len = 0;
             char *t = record_text(c, sel[k], &len);
             kh_record r;
@@ -878,6 +999,8 @@ static bool gather(run_ctx *c, const size_t *sel, size_t nsel, kh_record *recs,
                 ok[k] = true;
                 if (r.error)
                     (*failed)++;
+                if (recs && c->light)
+                    lighten(&r);
                 if (recs)
                     recs[k] = r;
                 else
@@ -917,6 +1040,61 @@ done:
     free(bad);
     free(ok);
     return result;
+}
+
+/* The run's records in the parent when they are light: the full record i
+ * is read back from the cache (or the worker's text kept in memory). */
+typedef struct run_records {
+    run_ctx *c;
+    const size_t *job_of;    /* job index of recs[i] */
+    bool *is_full;           /* recs[i] is whole (not light, or overridden) */
+    const assembly *a;       /* the assembled run */
+    kh_record scratch;       /* the last full record read back */
+    kh_run_item item;        /* and its item */
+} run_records;
+
+static bool load_full(void *ctx, size_t i, kh_record *out)
+{
+    run_records *rr = ctx;
+    const kh_batch_job *j = &rr->c->b->src->jobs[rr->job_of[i]];
+    size_t len = 0;
+    char *t = record_text(rr->c, rr->job_of[i], &len);
+    kh_error err;
+    kh_error_clear(&err);
+    int rc = t ? kh_record_parse(out, t, len, rr->c->b->scheme, &err) : KH_EIO;
+    free(t);
+    if (rc != KH_OK) {
+        fprintf(stderr, "kaohe: error: %s: its record does not read back from the cache\n",
+                j->path);
+        return false;
+    }
+    return true;
+}
+
+/* kh_run.full: item i with its facts and explanations. */
+static const kh_run_item *full_item(void *ctx, size_t i)
+{
+    run_records *rr = ctx;
+    const kh_run_item *light = &rr->a->items[i];
+    if (rr->is_full[i])
+        return light;
+    kh_record_clear(&rr->scratch);
+    if (!load_full(rr, i, &rr->scratch))
+        return NULL;
+    if (light->score && !rr->scratch.score)
+        return NULL;
+    rr->item = *light; /* path, unit, year, error: the light record's */
+    rr->item.facts = rr->scratch.facts;
+    rr->item.score = light->score ? rr->scratch.score : NULL;
+    if (light->score)
+        rr->scratch.score->rank = light->score->rank;
+    return &rr->item;
+}
+
+static int cmp_recs_at(const void *x, const void *y, void *ctx)
+{
+    const kh_record *recs = ctx;
+    return strcmp(recs[*(const size_t *)x].path, recs[*(const size_t *)y].path);
 }
 
 typedef struct shard_doc {
@@ -978,6 +1156,8 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     memset(&jn, 0, sizeof jn);
     jn.fd = -1;
     kh_record *recs = NULL;
+    size_t *order = NULL, *job_of = NULL; /* assembling: sort, and each record's job */
+    bool *is_full = NULL;
     size_t nsel = 0, ntodo = 0, nfailed = 0;
     int status = KH_EXIT_OK;
     manifest m;
@@ -1031,6 +1211,9 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     c.prog.quiet = b->cli->quiet || !b->opts.progress;
     c.prog.verbose = b->cli->verbose > 0;
     c.prog.total = ntodo;
+    c.light = nsel > KH_BATCH_FULL_IN_MEMORY;
+    if (!shard)
+        c.early = calloc(total ? total : 1, sizeof *c.early); /* NULL: read later */
     clock_gettime(CLOCK_MONOTONIC, &c.prog.start);
     if (!c.prog.quiet) {
         size_t nw = b->opts.jobs < ntodo ? b->opts.jobs : ntodo;
@@ -1091,14 +1274,49 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
         status = KH_EXIT_USAGE;
         goto done;
     }
-    qsort(recs, nsel, sizeof *recs, cmp_records);
+    /* by path, each with its job (for reading it back) */
+    order = malloc((nsel ? nsel : 1) * sizeof *order);
+    job_of = malloc((nsel ? nsel : 1) * sizeof *job_of);
+    is_full = malloc((nsel ? nsel : 1) * sizeof *is_full);
+    kh_record *sorted = calloc(nsel ? nsel : 1, sizeof *sorted);
+    if (!order || !job_of || !is_full || !sorted) {
+        free(sorted);
+        fprintf(stderr, "kaohe: out of memory\n");
+        status = KH_EXIT_USAGE;
+        goto done;
+    }
+    for (size_t k = 0; k < nsel; k++)
+        order[k] = k;
+    qsort_r(order, nsel, sizeof *order, cmp_recs_at, recs);
+    for (size_t k = 0; k < nsel; k++) {
+        sorted[k] = recs[order[k]];
+        job_of[k] = sel[order[k]];
+        is_full[k] = !c.light;
+    }
+    free(recs);
+    recs = sorted;
+    run_records rr;
+    memset(&rr, 0, sizeof rr);
+    rr.c = &c;
+    rr.job_of = job_of;
+    rr.is_full = is_full;
+    full_source fs;
+    fs.load = load_full;
+    fs.ctx = &rr;
+    fs.is_full = is_full;
     assembly a;
     if (!assemble(&a, recs, nsel, b->cli, b->scheme, b->rules, b->registry,
-                  b->opts.overrides_path ? &b->overrides : NULL, src->year)) {
+                  b->opts.overrides_path ? &b->overrides : NULL, src->year,
+                  c.light ? &fs : NULL)) {
         fprintf(stderr, "kaohe: out of memory\n");
         assembly_free(&a);
         status = KH_EXIT_USAGE;
         goto done;
+    }
+    rr.a = &a;
+    if (c.light) {
+        a.run.full = full_item;
+        a.run.full_ctx = &rr;
     }
     counts->scored = a.scored;
     counts->failed = a.failed;
@@ -1110,6 +1328,7 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
                 fprintf(stderr, "kaohe: %s\n", recs[i].error);
     status = wrc != KH_OK ? KH_EXIT_USAGE : a.failed ? KH_EXIT_INPUT : KH_EXIT_OK;
     assembly_free(&a);
+    kh_record_clear(&rr.scratch);
 done:
     if (c.jn) {
         char line[256];
@@ -1125,11 +1344,20 @@ done:
     for (size_t i = 0; recs && i < nsel; i++)
         kh_record_clear(&recs[i]);
     free(recs);
+    free(order);
+    free(job_of);
+    free(is_full);
     for (size_t i = 0; c.texts && i < total; i++)
         free(c.texts[i]);
     free(c.texts);
     free(c.lens);
     free(c.in_cache);
+    for (size_t i = 0; c.early && i < total; i++)
+        if (c.early[i]) {
+            kh_record_clear(c.early[i]);
+            free(c.early[i]);
+        }
+    free(c.early);
     free(sel);
     free(todo);
     manifest_free(&m);
@@ -1347,7 +1575,7 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     }
     assembly a;
     if (!assemble(&a, recs, got, cli, scheme, rules, registry, ov_path ? &ovl : NULL,
-                  all.year)) {
+                  all.year, NULL)) {
         assembly_free(&a);
         goto done;
     }

@@ -73,7 +73,8 @@ bool kh_cli_parse_size(const char *s, size_t *out);
 #define KH_OPT_RULES 257
 #define KH_OPT_FORMAT 258
 #define KH_OPT_MAX_SIZE 259
-/* Extractor isolation (extract, score; batch always isolates). */
+/* Extractor isolation (extract, score, explain, diff, watch: through
+ * kh_cli_extract_all; batch always isolates). */
 #define KH_OPT_ISOLATE 280
 #define KH_OPT_LIMIT_CPU 281
 #define KH_OPT_LIMIT_MEM 282

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rulescheck.h"
+
 static void print_diags(FILE *out, const kh_diag_list *d)
 {
     for (size_t i = 0; i < d->count; i++) {
@@ -33,14 +35,8 @@ kh_scheme *kh_cli_load_scheme(const char *dir, kh_engine *engine, FILE *out, kh_
         return NULL;
     }
     kh_scheme_validate(scheme, &diags);
-    for (size_t i = 0; engine && i < scheme->indicators_count; i++) {
-        const kh_indicator *ind = &scheme->indicators[i];
-        for (size_t k = 0; k < ind->facts_count; k++)
-            if (!kh_engine_provider(engine, ind->facts[k]))
-                kh_diag_list_add(&diags, false, scheme->yaml_path, ind->line,
-                                 "indicators[%zu] %s: fact key '%s' is provided by no loaded plugin",
-                                 i, ind->id, ind->facts[k]);
-    }
+    if (engine)
+        kh_rulescheck_providers(scheme, engine, &diags);
     if (kh_diag_list_errors(&diags) == 0 &&
         kh_rules_new(rules, scheme, &diags, &err) != KH_OK && diags.count == 0)
         kh_diag_list_add(&diags, false, NULL, 0, "%s", kh_error_format(&err, buf, sizeof buf));
@@ -54,6 +50,22 @@ kh_scheme *kh_cli_load_scheme(const char *dir, kh_engine *engine, FILE *out, kh_
         return NULL;
     }
     return scheme;
+}
+
+bool kh_cli_load_overrides(const char *path, kh_engine *engine, kh_override_list *list)
+{
+    kh_error err;
+    kh_error_clear(&err);
+    int rc = kh_overrides_load(list, path, &err);
+    for (size_t i = 0; engine && rc == KH_OK && i < list->count; i++)
+        if (!kh_engine_provider(engine, list->items[i].key))
+            rc = kh_error_set(&err, KH_ECONFIG, path, list->items[i].line, 0,
+                              "key '%s' is provided by no loaded plugin", list->items[i].key);
+    if (rc == KH_OK)
+        return true;
+    char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
+    fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
+    return false;
 }
 
 static bool declared(const kh_scheme *scheme, const char *key)
@@ -144,10 +156,23 @@ size_t kh_cli_read_inputs(kh_cli *cli, kh_engine *engine, char **reports, size_t
     return failed;
 }
 
+void kh_cli_rank(kh_report_score *const *scores, size_t count)
+{
+    kh_report_score **ranked = calloc(count ? count : 1, sizeof *ranked);
+    if (!ranked)
+        return;
+    size_t nr = 0;
+    for (size_t i = 0; i < count; i++)
+        if (scores[i])
+            ranked[nr++] = scores[i];
+    kh_rank(ranked, nr);
+    free(ranked);
+}
+
 size_t kh_cli_score_all(kh_rules *rules, kh_input *inputs, size_t count,
                         kh_report_score **scores)
 {
-    size_t failed = 0, nr = 0;
+    size_t failed = 0;
     for (size_t i = 0; i < count; i++) {
         scores[i] = NULL;
         if (inputs[i].error)
@@ -163,19 +188,9 @@ size_t kh_cli_score_all(kh_rules *rules, kh_input *inputs, size_t count,
             inputs[i].error = strdup(msg);
             scores[i] = NULL;
             failed++;
-            continue;
         }
-        nr++;
     }
-    kh_report_score **ranked = calloc(nr ? nr : 1, sizeof *ranked);
-    if (ranked) {
-        size_t k = 0;
-        for (size_t i = 0; i < count; i++)
-            if (scores[i])
-                ranked[k++] = scores[i];
-        kh_rank(ranked, nr);
-        free(ranked);
-    }
+    kh_cli_rank(scores, count);
     return failed;
 }
 

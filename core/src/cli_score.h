@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "factsfile.h"
+#include "overrides.h"
 
 /* Load, validate and compile the scheme in dir; with an engine, every fact
  * key an indicator declares must be provided by a loaded plugin. Every
@@ -21,6 +22,12 @@
  * owns; kh_rules_free, before the scheme), or NULL with *rules NULL. */
 kh_scheme *kh_cli_load_scheme(const char *dir, kh_engine *engine, FILE *out,
                               kh_rules **rules);
+
+/* Load an overrides file (--overrides); with an engine, a key no loaded
+ * plugin provides is an error too. The problem is printed to stderr
+ * ("kaohe: error: file:line: message"); false on failure. *list is the
+ * caller's: free with kh_override_list_free() in any case. */
+bool kh_cli_load_overrides(const char *path, kh_engine *engine, kh_override_list *list);
 
 /* The units of the facts files given with --facts. */
 typedef struct kh_cli_given {
@@ -57,6 +64,10 @@ size_t kh_cli_read_inputs(kh_cli *cli, kh_engine *engine, char **reports,
  * ones. Returns how many inputs were newly failed by scoring. */
 size_t kh_cli_score_all(kh_rules *rules, kh_input *inputs, size_t count,
                         kh_report_score **scores);
+
+/* Rank the scores that are not NULL (in input order for equal totals);
+ * again after totals changed (加分/扣分). */
+void kh_cli_rank(kh_report_score *const *scores, size_t count);
 
 /* An indicator's points as a table cell: "13.48", "0.00?" (missing),
  * "错误" (error), "—" (excluded), "监测" / "?" (monitor), or "—" for NULL. */

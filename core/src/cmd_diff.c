@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_score.h"
 #include "json.h"
+#include "output.h"
 #include "table.h"
 
 #define MAX_FACTS_FILES 16
@@ -27,6 +28,7 @@ static void usage(FILE *out)
           "                    without extraction (repeatable)\n"
           "  --format table|json|csv  output format (default table; the table lists\n"
           "                    only the indicators whose points differ)\n"
+          KH_CLI_ISOLATE_HELP
           KH_CLI_COMMON_HELP, out);
 }
 
@@ -125,31 +127,6 @@ static bool counted_points(const kh_indicator_result *r, double *p)
     return true;
 }
 
-/* Display order: by rank under B (ties in input order), failed inputs last. */
-static size_t *order_by_rank(kh_report_score *const *scores, size_t n)
-{
-    size_t *ord = malloc((n ? n : 1) * sizeof *ord);
-    if (!ord)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (scores[i])
-            ord[k++] = i;
-    size_t scored = k;
-    for (size_t i = 0; i < n; i++)
-        if (!scores[i])
-            ord[k++] = i;
-    for (size_t i = 1; i < scored; i++) {
-        size_t v = ord[i], j = i;
-        while (j > 0 && scores[ord[j - 1]]->rank > scores[v]->rank) {
-            ord[j] = ord[j - 1];
-            j--;
-        }
-        ord[j] = v;
-    }
-    return ord;
-}
-
 typedef struct diff_ctx {
     const kh_scheme *a, *b;
     const char *dir_a, *dir_b;
@@ -202,16 +179,11 @@ static summary summarise(const diff_ctx *d)
 
 /* ---- table -------------------------------------------------------------- */
 
-static const char *unit_of(const kh_input *in)
-{
-    return in->unit ? in->unit : "单位未识别";
-}
-
 static void diff_table(FILE *out, const diff_ctx *d)
 {
     fprintf(out, "方案 A  %s %s（%s）  %s\n", d->a->name, d->a->version, d->a->id, d->dir_a);
     fprintf(out, "方案 B  %s %s（%s）  %s\n\n", d->b->name, d->b->version, d->b->id, d->dir_b);
-    size_t *ord = order_by_rank(d->sb, d->n);
+    size_t *ord = kh_output_rank_order(d->sb, d->n);
     if (!ord)
         return;
     static const char *const hdr[] = {"排名A", "排名B", "单位",  "年度",  "总分A",
@@ -240,8 +212,9 @@ static void diff_table(FILE *out, const diff_ctx *d)
         snprintf(ga, sizeof ga, "%s", a->grade ? a->grade : "-");
         snprintf(gb, sizeof gb, "%s%s", b->grade ? b->grade : "-",
                  g == UP ? " ↑" : g == DOWN ? " ↓" : "");
-        const char *row[] = {ra, rb, unit_of(&d->inputs[i]), d->inputs[i].year ? year : "-",
-                             ta, tb, delta, ga, gb, d->inputs[i].path};
+        const char *row[] = {ra, rb, kh_output_unit_label(&d->inputs[i]),
+                             d->inputs[i].year ? year : "-", ta, tb, delta, ga, gb,
+                             d->inputs[i].path};
         kh_table_add(t, row);
     }
     kh_table_print(t, out);
@@ -273,8 +246,8 @@ static void diff_table(FILE *out, const diff_ctx *d)
                 else
                     snprintf(delta, sizeof delta, "0");
             }
-            const char *row[] = {unit_of(&d->inputs[i]), d->ids.ids[x], d->ids.names[x],
-                                 kh_cli_points_cell(ra, ca, sizeof ca),
+            const char *row[] = {kh_output_unit_label(&d->inputs[i]), d->ids.ids[x],
+                                 d->ids.names[x], kh_cli_points_cell(ra, ca, sizeof ca),
                                  kh_cli_points_cell(rb, cb, sizeof cb), delta};
             kh_table_add(t, row);
             rows++;
@@ -360,7 +333,7 @@ static void diff_json(FILE *out, const diff_ctx *d)
     scheme_json(&j, "b", d->b, d->dir_b);
     kh_json_key(&j, "results");
     kh_json_array(&j);
-    size_t *ord = order_by_rank(d->sb, d->n);
+    size_t *ord = kh_output_rank_order(d->sb, d->n);
     for (size_t k = 0; ord && k < d->n; k++) {
         size_t i = ord[k];
         const kh_input *in = &d->inputs[i];
@@ -433,23 +406,6 @@ static void diff_json(FILE *out, const diff_ctx *d)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-static void csv_field(FILE *out, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void csv_points(FILE *out, const kh_indicator_result *r)
 {
     char buf[64];
@@ -463,7 +419,7 @@ static void diff_csv(FILE *out, const diff_ctx *d)
     fputs("path,unit,year,indicator,name,points_a,points_b,delta,status_a,status_b,"
           "grade_a,grade_b,rank_a,rank_b\r\n",
           out);
-    size_t *ord = order_by_rank(d->sb, d->n);
+    size_t *ord = kh_output_rank_order(d->sb, d->n);
     for (size_t k = 0; ord && k < d->n; k++) {
         size_t i = ord[k];
         const kh_input *in = &d->inputs[i];
@@ -473,29 +429,29 @@ static void diff_csv(FILE *out, const diff_ctx *d)
         char year[16] = "", buf[64];
         if (in->year)
             snprintf(year, sizeof year, "%d", in->year);
-        csv_field(out, in->path);
+        kh_output_csv_field(out, in->path);
         fputc(',', out);
-        csv_field(out, in->unit);
+        kh_output_csv_field(out, in->unit);
         char ta[64], tb[64];
         fprintf(out, ",%s,total,,%s,%s,%s,,,", year,
                 kh_format_double((double)kh_cli_cents(a->total) / 100, ta, sizeof ta),
                 kh_format_double((double)kh_cli_cents(b->total) / 100, tb, sizeof tb),
                 kh_format_double((double)(kh_cli_cents(b->total) - kh_cli_cents(a->total)) / 100,
                                  buf, sizeof buf));
-        csv_field(out, a->grade);
+        kh_output_csv_field(out, a->grade);
         fputc(',', out);
-        csv_field(out, b->grade);
+        kh_output_csv_field(out, b->grade);
         fprintf(out, ",%d,%d\r\n", a->rank, b->rank);
         for (size_t x = 0; x < d->ids.count; x++) {
             const kh_indicator_result *ra = result_by_id(a, d->ids.ids[x]);
             const kh_indicator_result *rb = result_by_id(b, d->ids.ids[x]);
-            csv_field(out, in->path);
+            kh_output_csv_field(out, in->path);
             fputc(',', out);
-            csv_field(out, in->unit);
+            kh_output_csv_field(out, in->unit);
             fprintf(out, ",%s,", year);
-            csv_field(out, d->ids.ids[x]);
+            kh_output_csv_field(out, d->ids.ids[x]);
             fputc(',', out);
-            csv_field(out, d->ids.names[x]);
+            kh_output_csv_field(out, d->ids.names[x]);
             fputc(',', out);
             csv_points(out, ra);
             fputc(',', out);
@@ -516,7 +472,8 @@ static void diff_csv(FILE *out, const diff_ctx *d)
 int kh_cmd_diff(int argc, char **argv, kh_cli *cli)
 {
     static const struct option longopts[] = {
-        KH_CLI_COMMON_LONGOPTS, {"facts", required_argument, NULL, 'F'}, {0, 0, 0, 0}};
+        KH_CLI_COMMON_LONGOPTS, KH_CLI_ISOLATE_LONGOPTS, {"facts", required_argument, NULL, 'F'},
+        {0, 0, 0, 0}};
     const char *dirs[2] = {NULL, NULL};
     size_t ndirs = 0, nfacts = 0;
     const char *facts_paths[MAX_FACTS_FILES];

@@ -30,16 +30,8 @@ static void usage(FILE *out)
           "  --rules DIR       scheme directory with scheme.yaml (default: the bundled\n"
           "                    default scheme; env KAOHE_RULES)\n"
           "  --format table|json  output format (default table)\n"
+          KH_CLI_ISOLATE_HELP
           KH_CLI_COMMON_HELP, out);
-}
-
-static const char *policy_name(kh_missing_policy p)
-{
-    switch (p) {
-    case KH_MISSING_HALF: return "half";
-    case KH_MISSING_EXCLUDE: return "exclude";
-    default: return "zero";
-    }
 }
 
 static const char *qualifier_gloss(kh_qualifier q)
@@ -75,7 +67,7 @@ static bool missing_treatment(const kh_scheme *scheme, const kh_indicator_result
             snprintf(text, size, "监测指标，不计分，待核查");
             return true;
         }
-        *policy = policy_name(scheme->missing);
+        *policy = kh_output_missing_name(scheme->missing);
         *points = r->points;
         switch (scheme->missing) {
         case KH_MISSING_HALF:
@@ -204,14 +196,7 @@ static void explain_json(FILE *out, const kh_scheme *scheme, const kh_input *inp
     kh_json_init(&j, out, true);
     kh_json_object(&j);
     kh_json_key(&j, "scheme");
-    kh_json_object(&j);
-    kh_json_kstring(&j, "id", scheme->id);
-    kh_json_kstring(&j, "name", scheme->name);
-    kh_json_kstring(&j, "version", scheme->version);
-    kh_json_kstring(&j, "sha256", scheme->sha256);
-    kh_json_knumber(&j, "total", scheme->total);
-    kh_json_kstring(&j, "missing", policy_name(scheme->missing));
-    kh_json_object_end(&j);
+    kh_output_scheme_json(&j, scheme);
     kh_json_key(&j, "reports");
     kh_json_array(&j);
     for (size_t i = 0; i < n; i++) {
@@ -429,7 +414,7 @@ static void explain_table(FILE *out, const kh_scheme *scheme, const kh_input *in
         }
         label(out, "方案");
         fprintf(out, "%s %s（%s）；缺失事实处理 %s\n", scheme->name, scheme->version, scheme->id,
-                policy_name(scheme->missing));
+                kh_output_missing_name(scheme->missing));
         label(out, "总分");
         fprintf(out, "%.2f / %s  等次 %s  排名 %d\n", s->total,
                 kh_format_double(scheme->total, num, sizeof num), s->grade ? s->grade : "-",
@@ -457,7 +442,7 @@ static void explain_table(FILE *out, const kh_scheme *scheme, const kh_input *in
 
 int kh_cmd_explain(int argc, char **argv, kh_cli *cli)
 {
-    static const struct option longopts[] = {KH_CLI_COMMON_LONGOPTS,
+    static const struct option longopts[] = {KH_CLI_COMMON_LONGOPTS, KH_CLI_ISOLATE_LONGOPTS,
                                               {"indicator", required_argument, NULL, 'I'},
                                               {"facts", required_argument, NULL, 'F'},
                                               {0, 0, 0, 0}};

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_score.h"
 #include "coverage.h"
 #include "json.h"
 #include "rulescheck.h"
@@ -118,39 +119,6 @@ static int run_check(kh_cli *cli, const char *dir, rules_format fmt)
 }
 
 /* ---- rules test -------------------------------------------------------------- */
-
-/* Load, validate and compile; problems printed. NULL on a configuration error. */
-static kh_scheme *load_scheme(const char *dir, kh_rules **rules)
-{
-    kh_diag_list diags = {0};
-    kh_error err;
-    kh_error_clear(&err);
-    kh_scheme *scheme = NULL;
-    *rules = NULL;
-    if (kh_scheme_load(&scheme, dir, &diags, &err) != KH_OK) {
-        if (!diags.count)
-            kh_diag_list_add(&diags, false, err.file[0] ? err.file : dir, err.line, "%s",
-                             err.message);
-    } else {
-        kh_scheme_validate(scheme, &diags);
-        if (kh_diag_list_errors(&diags) == 0 &&
-            kh_rules_new(rules, scheme, &diags, &err) != KH_OK && !diags.count)
-            kh_diag_list_add(&diags, false, err.file[0] ? err.file : NULL, err.line, "%s",
-                             err.message);
-    }
-    print_diag_lines(stderr, &diags, false, "kaohe: error: ");
-    print_diag_lines(stderr, &diags, true, "kaohe: warning: ");
-    size_t errors = kh_diag_list_errors(&diags);
-    kh_diag_list_free(&diags);
-    if (errors || !*rules) {
-        kh_rules_free(*rules);
-        *rules = NULL;
-        kh_scheme_free(scheme);
-        fprintf(stderr, "kaohe: %s: scheme not usable, no test run\n", dir);
-        return NULL;
-    }
-    return scheme;
-}
 
 static void pct(char *buf, size_t size, size_t hit, size_t total)
 {
@@ -405,9 +373,11 @@ static void json_case(kh_json *j, const kh_rulestest_case *c, const kh_rulestest
 static int run_test(kh_cli *cli, const char *dir, rules_format fmt, bool coverage)
 {
     kh_rules *rules = NULL;
-    kh_scheme *scheme = load_scheme(dir, &rules);
-    if (!scheme)
+    kh_scheme *scheme = kh_cli_load_scheme(dir, NULL, stderr, &rules);
+    if (!scheme) {
+        fprintf(stderr, "kaohe: %s: scheme not usable, no test run\n", dir);
         return KH_EXIT_USAGE;
+    }
     int status = KH_EXIT_OK;
     kh_engine *engine = NULL;
     kh_rulestest_runner *runner = NULL;

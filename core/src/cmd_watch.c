@@ -24,8 +24,8 @@
 
 #include "cli.h"
 #include "cli_score.h"
+#include "output.h"
 #include "rulestest.h"
-#include "table.h"
 
 #define DEBOUNCE_MS 20
 #define DEBOUNCE_MAX_MS 500 /* a stream of events still gets a run this often */
@@ -48,6 +48,9 @@ static void usage(FILE *out)
           "reported with file:line and the previous results are kept. Ctrl-C ends it.\n"
           "  --facts FILE      also score the units of a facts file (JSON or YAML)\n"
           "                    without extraction (repeatable; read once)\n"
+          KH_CLI_ISOLATE_HELP
+          "  (--isolate covers the REPORT arguments, extracted once at the start; a test\n"
+          "  case that names a report file is extracted in-process)\n"
           KH_CLI_COMMON_HELP, out);
 }
 
@@ -291,46 +294,6 @@ typedef struct state {
     bool have_results;
 } state;
 
-static const char *unit_of(const kh_input *in)
-{
-    return in->unit ? in->unit : "单位未识别";
-}
-
-static size_t review_count(const kh_report_score *s)
-{
-    size_t n = 0;
-    for (size_t k = 0; k < s->indicators_count; k++)
-        if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-            n++;
-    return n;
-}
-
-/* The full ranking (first good run). */
-static void print_ranking(FILE *out, const state *st, kh_report_score *const *scores)
-{
-    static const char *const hdr[] = {"排名", "单位", "年度", "总分", "等次", "待核查", "文件"};
-    kh_table *t = kh_table_new(7, hdr);
-    kh_table_align_right(t, 0);
-    kh_table_align_right(t, 3);
-    kh_table_align_right(t, 5);
-    for (int rank = 1; rank <= (int)st->n; rank++)
-        for (size_t i = 0; i < st->n; i++) {
-            const kh_report_score *s = scores[i];
-            if (!s || s->rank != rank)
-                continue;
-            char r[16], year[16], total[32], rev[16];
-            snprintf(r, sizeof r, "%d", s->rank);
-            snprintf(year, sizeof year, "%d", st->inputs[i].year);
-            snprintf(total, sizeof total, "%.2f", s->total);
-            snprintf(rev, sizeof rev, "%zu", review_count(s));
-            const char *row[] = {r, unit_of(&st->inputs[i]), st->inputs[i].year ? year : "-",
-                                 total, s->grade ? s->grade : "-", rev, st->inputs[i].path};
-            kh_table_add(t, row);
-        }
-    kh_table_print(t, out);
-    kh_table_free(t);
-}
-
 static const kh_indicator_result *result_by_id(const kh_report_score *s, const char *id)
 {
     for (size_t i = 0; s && i < s->indicators_count; i++)
@@ -381,8 +344,8 @@ static size_t print_changes(FILE *out, const state *st, kh_report_score *const *
                 if (!kh_cli_result_changed(ra, rb))
                     continue;
                 if (!header) {
-                    fprintf(out, "  %s %d  %s\n", unit_of(&st->inputs[i]), st->inputs[i].year,
-                            st->inputs[i].path);
+                    fprintf(out, "  %s %d  %s\n", kh_output_unit_label(&st->inputs[i]),
+                            st->inputs[i].year, st->inputs[i].path);
                     header = true;
                 }
                 print_result_change(out, ind, ra, rb);
@@ -394,8 +357,8 @@ static size_t print_changes(FILE *out, const state *st, kh_report_score *const *
         if (!header && !total_changed && !grade_changed && !rank_changed)
             continue;
         if (!header)
-            fprintf(out, "  %s %d  %s\n", unit_of(&st->inputs[i]), st->inputs[i].year,
-                    st->inputs[i].path);
+            fprintf(out, "  %s %d  %s\n", kh_output_unit_label(&st->inputs[i]),
+                    st->inputs[i].year, st->inputs[i].path);
         changed_reports++;
         if (a && total_changed)
             fprintf(out, "    总分 %.2f → %.2f", a->total, b->total);
@@ -558,7 +521,7 @@ static void rerun(state *st, const watcher *w, double started)
     if (test_text && test_len)
         fputs(test_text, out);
     if (!st->have_results) {
-        print_ranking(out, st, scores);
+        kh_output_ranking_table(out, st->inputs, scores, st->n);
     } else {
         size_t changed = print_changes(out, st, st->scores, scores, st->scheme, scheme);
         size_t scored = 0;
@@ -647,7 +610,8 @@ static int loop(state *st, watcher *w, int sfd)
 int kh_cmd_watch(int argc, char **argv, kh_cli *cli)
 {
     static const struct option longopts[] = {
-        KH_CLI_COMMON_LONGOPTS, {"facts", required_argument, NULL, 'F'}, {0, 0, 0, 0}};
+        KH_CLI_COMMON_LONGOPTS, KH_CLI_ISOLATE_LONGOPTS, {"facts", required_argument, NULL, 'F'},
+        {0, 0, 0, 0}};
     const char *facts_paths[MAX_FACTS_FILES];
     size_t nfacts = 0;
     int c;

@@ -42,10 +42,14 @@
  * wrap, also across a page break) and keep the paragraphs. An
  * encrypted PDF is "encrypted PDF (password required)", a damaged one
  * "not a readable PDF: <poppler's reason>", one without any text (a scan)
- * "PDF has no text layer …".
+ * "PDF has no text layer …". poppler-glib is not linked but dlopen'ed for
+ * each PDF (RTLD_NODELETE: loaded once per process, then only looked up):
+ * with its dependencies (cairo, NSS, X11 …, some fifty libraries) it would
+ * add about 8 ms to the start of every kaohe run, PDFs or not.
  */
 #include "convert.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <iconv.h>
 #include <limits.h>
@@ -1318,13 +1322,80 @@ static size_t page_text_end(const char *text)
     }
 }
 
+#ifndef KH_POPPLER_GLIB_SONAME
+#define KH_POPPLER_GLIB_SONAME "libpoppler-glib.so.8"
+#endif
+
+/* The poppler-glib (and GLib) functions convert_pdf uses, from dlopen. */
+typedef struct poppler_api {
+    void *dl;
+    GBytes *(*bytes_new_static)(gconstpointer data, gsize size);
+    void (*bytes_unref)(GBytes *bytes);
+    PopplerDocument *(*document_new_from_bytes)(GBytes *bytes, const char *password,
+                                                GError **error);
+    int (*document_get_n_pages)(PopplerDocument *document);
+    PopplerPage *(*document_get_page)(PopplerDocument *document, int index);
+    char *(*page_get_text)(PopplerPage *page);
+    void (*object_unref)(gpointer object);
+    void (*free)(gpointer mem);
+    void (*error_free)(GError *error);
+    GQuark (*error_quark)(void);
+} poppler_api;
+
+static void poppler_close(poppler_api *p)
+{
+    if (p->dl)
+        dlclose(p->dl); /* RTLD_NODELETE: stays mapped for the next PDF */
+    memset(p, 0, sizeof *p);
+}
+
+/* Load poppler-glib: KH_OK, or KH_EINPUT with the reason in err. */
+static int poppler_open(poppler_api *p, const char *name, kh_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->dl = dlopen(KH_POPPLER_GLIB_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!p->dl) {
+        const char *why = dlerror();
+        return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read PDFs: %s",
+                            why ? why : "cannot load " KH_POPPLER_GLIB_SONAME);
+    }
+    struct {
+        void *slot;
+        const char *symbol;
+    } syms[] = {
+        {&p->bytes_new_static, "g_bytes_new_static"},
+        {&p->bytes_unref, "g_bytes_unref"},
+        {&p->document_new_from_bytes, "poppler_document_new_from_bytes"},
+        {&p->document_get_n_pages, "poppler_document_get_n_pages"},
+        {&p->document_get_page, "poppler_document_get_page"},
+        {&p->page_get_text, "poppler_page_get_text"},
+        {&p->object_unref, "g_object_unref"},
+        {&p->free, "g_free"},
+        {&p->error_free, "g_error_free"},
+        {&p->error_quark, "poppler_error_quark"},
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(p->dl, syms[i].symbol);
+        if (!f) {
+            poppler_close(p);
+            return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read PDFs: %s has no %s",
+                                KH_POPPLER_GLIB_SONAME, syms[i].symbol);
+        }
+        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
+    }
+    return KH_OK;
+}
+
 static int convert_pdf(kh_converted *out, const char *name, const unsigned char *raw,
                        size_t n, size_t max_text, kh_error *err)
 {
-    int rc = KH_OK;
+    poppler_api pp;
+    int rc = poppler_open(&pp, name, err);
+    if (rc != KH_OK)
+        return rc;
     GError *ge = NULL;
-    GBytes *bytes = g_bytes_new_static(raw, n);
-    PopplerDocument *pd = poppler_document_new_from_bytes(bytes, NULL, &ge);
+    GBytes *bytes = pp.bytes_new_static(raw, n);
+    PopplerDocument *pd = pp.document_new_from_bytes(bytes, NULL, &ge);
     tbuf tb;
     bool tb_live = false;
     char **texts = NULL;
@@ -1332,14 +1403,14 @@ static int convert_pdf(kh_converted *out, const char *name, const unsigned char 
     int pages = 0;
 
     if (!pd) {
-        if (ge && ge->domain == POPPLER_ERROR && ge->code == POPPLER_ERROR_ENCRYPTED)
+        if (ge && ge->domain == pp.error_quark() && ge->code == POPPLER_ERROR_ENCRYPTED)
             rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "encrypted PDF (password required)");
         else
             rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "not a readable PDF: %s",
                               ge && ge->message ? ge->message : "unknown error");
         goto done;
     }
-    pages = poppler_document_get_n_pages(pd);
+    pages = pp.document_get_n_pages(pd);
     texts = calloc(pages > 0 ? (size_t)pages : 1, sizeof *texts);
     if (!texts || !tb_init(&tb, max_text)) {
         rc = kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
@@ -1350,11 +1421,11 @@ static int convert_pdf(kh_converted *out, const char *name, const unsigned char 
     /* pass 1: every page's text, and the width of its lines */
     size_t nwidths = 0, wcap = 0, total = 0;
     for (int pi = 0; pi < pages; pi++) {
-        PopplerPage *pg = poppler_document_get_page(pd, pi);
+        PopplerPage *pg = pp.document_get_page(pd, pi);
         if (!pg)
             continue;
-        texts[pi] = poppler_page_get_text(pg);
-        g_object_unref(pg);
+        texts[pi] = pp.page_get_text(pg);
+        pp.object_unref(pg);
         if (!texts[pi])
             continue;
         size_t end = page_text_end(texts[pi]);
@@ -1446,17 +1517,18 @@ static int convert_pdf(kh_converted *out, const char *name, const unsigned char 
 done:
     if (texts) {
         for (int pi = 0; pi < pages; pi++)
-            g_free(texts[pi]);
+            pp.free(texts[pi]);
         free(texts);
     }
     free(widths);
     if (tb_live)
         tb_free(&tb);
     if (pd)
-        g_object_unref(pd);
+        pp.object_unref(pd);
     if (ge)
-        g_error_free(ge);
-    g_bytes_unref(bytes);
+        pp.error_free(ge);
+    pp.bytes_unref(bytes);
+    poppler_close(&pp);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* engine.c — the engine handle: plugin registry, load errors and the
  * extraction loop that runs every plugin over a document. */
 #include "engine_internal.h"
+#include "pattern.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ int kh_engine_new(kh_engine **out, const kh_engine_options *opts)
         return KH_ENOMEM;
     kh_engine_options def = KH_ENGINE_OPTIONS_INIT;
     e->opts = opts ? *opts : def;
+    if (kh_pattern_cache_new(&e->patterns) != KH_PLUGIN_OK)
+        e->patterns = NULL; /* patterns are then compiled unshared */
     *out = e;
     return KH_OK;
 }
@@ -30,6 +33,7 @@ void kh_engine_free(kh_engine *e)
     for (size_t i = 0; i < e->load_errors_count; i++)
         free(e->load_errors[i]);
     free(e->load_errors);
+    kh_pattern_cache_free(e->patterns);
     free(e);
 }
 
@@ -190,6 +194,12 @@ const char *kh_engine_provider(const kh_engine *e, const char *key)
 
 int kh_engine_extract(kh_engine *e, const kh_document *doc, kh_factset **out)
 {
+    return kh_engine__extract_each(e, doc, out, NULL, NULL);
+}
+
+int kh_engine__extract_each(kh_engine *e, const kh_document *doc, kh_factset **out,
+                            void (*before)(void *ctx, const char *plugin), void *ctx)
+{
     *out = NULL;
     kh_factset *facts = NULL;
     if (kh_factset_new(&facts) != KH_OK)
@@ -202,6 +212,8 @@ int kh_engine_extract(kh_engine *e, const kh_document *doc, kh_factset **out)
     view.path = kh_document_path(doc);
     for (size_t i = 0; i < e->slots_count; i++) {
         kh_plugin_slot *slot = e->slots[i];
+        if (before)
+            before(ctx, slot->desc->name);
         kh_sink sink = {slot, doc, &view, facts, 0};
         int rc = slot->desc->extract(slot->state, &view, &sink);
         if (rc != KH_PLUGIN_OK) {

@@ -1,7 +1,8 @@
 /*
  * engine_internal.h — the engine's private structs, shared by engine.c (the
- * registry and extraction loop), loader.c (dlopen and descriptor checks) and
- * host.c (the services table handed to plugins).
+ * registry and the extraction loop, which isolate.c runs too), loader.c
+ * (dlopen and descriptor checks) and host.c (the services table handed to
+ * plugins).
  */
 #ifndef KH_ENGINE_INTERNAL_H
 #define KH_ENGINE_INTERNAL_H
@@ -26,6 +27,9 @@ struct kh_engine {
     size_t slots_count;
     char **load_errors;                /* owned "path: reason" lines */
     size_t load_errors_count;
+    struct kh_pattern_cache *patterns; /* owned (pattern.h): what plugins
+                                          compile, each pattern once; NULL
+                                          when it could not be allocated */
 };
 
 /* Where one plugin's facts for one document go (host->emit's kh_sink). */
@@ -49,6 +53,16 @@ void kh_host__log(struct kh_engine *e, kh_log_level level, const char *origin,
 /* host.c: the sentence around offset (also used by the core). */
 void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
                               size_t *end);
+
+/* engine.c: the extraction loop of kh_engine_extract — every loaded plugin
+ * over doc, in load order, into a new factset (*out, caller owns; free with
+ * kh_factset_free). before, when not NULL, is called with ctx and the
+ * plugin's name just before each plugin runs (isolate.c tells its parent
+ * which plugin a crash happened in). A plugin that fails, or whose emits
+ * were refused, adds a line to the factset's errors. Returns KH_OK or
+ * KH_ENOMEM (on e's last error). */
+int kh_engine__extract_each(struct kh_engine *e, const kh_document *doc, kh_factset **out,
+                            void (*before)(void *ctx, const char *plugin), void *ctx);
 
 /* loader.c: dlopen path and check its descriptor; on success *out is a new
  * slot (not yet initialised). On failure returns a KH_E* code with

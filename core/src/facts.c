@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts_internal.h"
+
 struct kh_factset {
     kh_fact_entry *entries; /* owned; each entry owns its facts array */
     size_t count, cap;
@@ -18,7 +20,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static void fact_clear(kh_fact *f)
+void kh_facts__clear(kh_fact *f)
 {
     free(f->key);
     free(f->text);
@@ -29,8 +31,17 @@ static void fact_clear(kh_fact *f)
     memset(f, 0, sizeof *f);
 }
 
-/* Deep copy src into dst; returns KH_OK or KH_ENOMEM (dst cleared). */
-static int fact_copy(kh_fact *dst, const kh_fact *src)
+bool kh_facts__key_ok(const char *key)
+{
+    size_t family = strspn(key, "abcdefghijklmnopqrstuvwxyz_");
+    if (family == 0 || key[family] != '.')
+        return false;
+    const char *name = key + family + 1;
+    size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
+    return len > 0 && name[len] == '\0';
+}
+
+int kh_facts__copy(kh_fact *dst, const kh_fact *src)
 {
     *dst = *src;
     dst->key = dup_or_null(src->key);
@@ -39,10 +50,10 @@ static int fact_copy(kh_fact *dst, const kh_fact *src)
     dst->evidence.text = dup_or_null(src->evidence.text);
     dst->plugin = dup_or_null(src->plugin);
     dst->note = dup_or_null(src->note);
-    if (!dst->key || (src->text && !dst->text) || (src->unit && !dst->unit) ||
-        (src->evidence.text && !dst->evidence.text) ||
-        (src->plugin && !dst->plugin) || (src->note && !dst->note)) {
-        fact_clear(dst);
+    if ((src->key && !dst->key) || (src->text && !dst->text) || (src->unit && !dst->unit) ||
+        (src->evidence.text && !dst->evidence.text) || (src->plugin && !dst->plugin) ||
+        (src->note && !dst->note)) {
+        kh_facts__clear(dst);
         return KH_ENOMEM;
     }
     return KH_OK;
@@ -60,7 +71,7 @@ void kh_factset_free(kh_factset *set)
         return;
     for (size_t i = 0; i < set->count; i++) {
         for (size_t j = 0; j < set->entries[i].count; j++)
-            fact_clear(&set->entries[i].facts[j]);
+            kh_facts__clear(&set->entries[i].facts[j]);
         free(set->entries[i].facts);
     }
     free(set->entries);
@@ -161,7 +172,7 @@ static int add_fact(kh_factset *set, const kh_fact *fact)
     if (!n)
         return KH_ENOMEM;
     e->facts = n;
-    int rc = fact_copy(&e->facts[e->count], fact);
+    int rc = kh_facts__copy(&e->facts[e->count], fact); /* fact->key checked above */
     if (rc != KH_OK) {
         if (e->count == 0)  /* drop the empty entry again */
             set->count--;

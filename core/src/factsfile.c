@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "facts_internal.h"
 #include "yamltree.h"
 
 #define YEAR_MIN 1900
@@ -42,18 +43,6 @@ static int nomem(const ctx *c)
 }
 
 /* ---- values ---------------------------------------------------------------- */
-
-/* family.name: lower-case ASCII letters and _ on both sides of one dot (the
- * rule scheme.yaml applies to its fact keys). */
-static bool key_ok(const char *key)
-{
-    size_t family = strspn(key, "abcdefghijklmnopqrstuvwxyz_");
-    if (family == 0 || key[family] != '.')
-        return false;
-    const char *name = key + family + 1;
-    size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
-    return len > 0 && name[len] == '\0';
-}
 
 static bool is_bool_word(const char *s)
 {
@@ -125,33 +114,43 @@ static num_status read_number(const char *s, double *out, bool *percent)
     return NUM_OK;
 }
 
+bool kh_factsfile_number(const char *text, double *out, bool *percent)
+{
+    bool pct = false;
+    bool ok = read_number(text, out, &pct) == NUM_OK;
+    if (percent)
+        *percent = pct;
+    return ok;
+}
+
 static const char *const VALUE_HINT =
     "give a number, a text, or a mapping {value, qualifier, basis, unit}";
 
 /* Read a scalar value node into f (type, number or text; text borrowed from
- * the tree). *percent set when written with %. */
-static int read_value(const ctx *c, const kh_ynode *v, const char *key, kh_fact *f,
+ * the tree); what names the fact in messages. *percent set when written
+ * with %. */
+static int read_value(const ctx *c, const kh_ynode *v, const char *what, kh_fact *f,
                       bool *percent)
 {
     char desc[64];
     *percent = false;
     if (v->kind != KH_YNODE_SCALAR)
-        return bad(c, v->line, "fact '%s': bad value type: %s (%s)", key,
+        return bad(c, v->line, "%s: bad value type: %s (%s)", what,
                    kh_ynode_describe(v, desc, sizeof desc), VALUE_HINT);
     if (kh_ynode_is_null(v))
         return bad(c, v->line,
-                   "fact '%s': the value is null; leave the key out for a fact the report "
+                   "%s: the value is null; leave the key out for a fact the report "
                    "does not state",
-                   key);
+                   what);
     if (v->len == 0)
-        return bad(c, v->line, "fact '%s': the value is empty", key);
+        return bad(c, v->line, "%s: the value is empty", what);
     if (v->len > TEXT_MAX)
-        return bad(c, v->line, "fact '%s': the value is longer than %d bytes", key, TEXT_MAX);
+        return bad(c, v->line, "%s: the value is longer than %d bytes", what, TEXT_MAX);
     if (v->plain) {
         if (is_bool_word(v->text))
             return bad(c, v->line,
-                       "fact '%s': bad value type: %s is a boolean (%s; quote it for text)",
-                       key, v->text, VALUE_HINT);
+                       "%s: bad value type: %s is a boolean (%s; quote it for text)",
+                       what, v->text, VALUE_HINT);
         double d = 0;
         switch (read_number(v->text, &d, percent)) {
         case NUM_OK:
@@ -160,7 +159,7 @@ static int read_value(const ctx *c, const kh_ynode *v, const char *key, kh_fact 
             f->text = NULL;
             return KH_OK;
         case NUM_RANGE:
-            return bad(c, v->line, "fact '%s': the number %s is out of range", key,
+            return bad(c, v->line, "%s: the number %s is out of range", what,
                        kh_ynode_describe(v, desc, sizeof desc));
         case NUM_NO:
             break;
@@ -187,12 +186,80 @@ static int read_text_field(const ctx *c, const kh_ynode *v, const char *where,
     return KH_OK;
 }
 
+int kh_factsfile_read_value(const kh_ynode *v, const char *name, const char *what,
+                            kh_fact *f, kh_error *err)
+{
+    ctx cc = {name, err};
+    const ctx *c = &cc;
+    f->type = KH_VALUE_NUMBER;
+    f->number = 0;
+    f->text = NULL;
+    f->unit = NULL;
+    f->note = NULL;
+    f->qualifier = KH_QUAL_EXACT;
+    f->basis = KH_BASIS_STATED;
+    bool percent = false;
+    const char *unit = NULL, *note = NULL;
+    int rc;
+    if (v->kind == KH_YNODE_MAPPING) {
+        char where[KH_ERROR_MSG_MAX];
+        snprintf(where, sizeof where, "%s: ", what);
+        const kh_ynode *value = NULL;
+        for (size_t i = 0; i + 1 < v->count; i += 2) {
+            const kh_ynode *fk = v->items[i], *fv = v->items[i + 1];
+            const char *field = fk->text;
+            if (strcmp(field, "value") == 0) {
+                value = fv;
+            } else if (strcmp(field, "qualifier") == 0 || strcmp(field, "basis") == 0) {
+                const char *word = NULL;
+                if ((rc = read_text_field(c, fv, where, field, false, &word)) != KH_OK)
+                    return rc;
+                if (field[0] == 'q') {
+                    int q = kh_qualifier_from_name(word);
+                    if (q < 0)
+                        return bad(c, fv->line,
+                                   "%sunknown qualifier '%s' (exact, more_than, about or "
+                                   "less_than)",
+                                   where, word);
+                    f->qualifier = (kh_qualifier)q;
+                } else {
+                    int b = kh_basis_from_name(word);
+                    if (b < 0)
+                        return bad(c, fv->line,
+                                   "%sunknown basis '%s' (stated, implied or derived)", where,
+                                   word);
+                    f->basis = (kh_basis)b;
+                }
+            } else if (strcmp(field, "unit") == 0) {
+                if ((rc = read_text_field(c, fv, where, field, false, &unit)) != KH_OK)
+                    return rc;
+            } else if (strcmp(field, "note") == 0) {
+                if ((rc = read_text_field(c, fv, where, field, true, &note)) != KH_OK)
+                    return rc;
+            } else {
+                return bad(c, fk->line,
+                           "%sunknown field '%s' (value, qualifier, basis, unit, note)", where,
+                           field);
+            }
+        }
+        if (!value)
+            return bad(c, v->line, "%sthe mapping has no 'value'", where);
+        if ((rc = read_value(c, value, what, f, &percent)) != KH_OK)
+            return rc;
+    } else if ((rc = read_value(c, v, what, f, &percent)) != KH_OK) {
+        return rc;
+    }
+    f->unit = (char *)(unit ? unit : percent ? "percent" : NULL);
+    f->note = (char *)note;
+    return KH_OK;
+}
+
 /* One fact: key node k, value node v. */
 static int read_fact(const ctx *c, const kh_ynode *k, const kh_ynode *v, kh_factset *set)
 {
     if (k->len == 0)
         return bad(c, k->line, "empty fact key");
-    if (!key_ok(k->text)) {
+    if (!kh_facts__key_ok(k->text)) { /* the rule scheme.yaml applies */
         char desc[64];
         return bad(c, k->line,
                    "fact key %s is not family.name (lower-case letters and _, one dot, "
@@ -202,63 +269,13 @@ static int read_fact(const ctx *c, const kh_ynode *k, const kh_ynode *v, kh_fact
     kh_fact f;
     memset(&f, 0, sizeof f);
     f.key = k->text;
-    f.qualifier = KH_QUAL_EXACT;
-    f.basis = KH_BASIS_STATED;
     f.confidence = 100;
     f.origin = KH_ORIGIN_GIVEN;
-    bool percent = false;
-    const char *unit = NULL, *note = NULL;
-    int rc;
-    if (v->kind == KH_YNODE_MAPPING) {
-        char where[160];
-        snprintf(where, sizeof where, "fact '%s': ", k->text);
-        const kh_ynode *value = NULL;
-        for (size_t i = 0; i + 1 < v->count; i += 2) {
-            const kh_ynode *fk = v->items[i], *fv = v->items[i + 1];
-            const char *name = fk->text;
-            if (strcmp(name, "value") == 0) {
-                value = fv;
-            } else if (strcmp(name, "qualifier") == 0 || strcmp(name, "basis") == 0) {
-                const char *word = NULL;
-                if ((rc = read_text_field(c, fv, where, name, false, &word)) != KH_OK)
-                    return rc;
-                if (name[0] == 'q') {
-                    int q = kh_qualifier_from_name(word);
-                    if (q < 0)
-                        return bad(c, fv->line,
-                                   "%sunknown qualifier '%s' (exact, more_than, about or "
-                                   "less_than)",
-                                   where, word);
-                    f.qualifier = (kh_qualifier)q;
-                } else {
-                    int b = kh_basis_from_name(word);
-                    if (b < 0)
-                        return bad(c, fv->line,
-                                   "%sunknown basis '%s' (stated, implied or derived)", where,
-                                   word);
-                    f.basis = (kh_basis)b;
-                }
-            } else if (strcmp(name, "unit") == 0) {
-                if ((rc = read_text_field(c, fv, where, name, false, &unit)) != KH_OK)
-                    return rc;
-            } else if (strcmp(name, "note") == 0) {
-                if ((rc = read_text_field(c, fv, where, name, true, &note)) != KH_OK)
-                    return rc;
-            } else {
-                return bad(c, fk->line,
-                           "%sunknown field '%s' (value, qualifier, basis, unit, note)", where,
-                           name);
-            }
-        }
-        if (!value)
-            return bad(c, v->line, "%sthe mapping has no 'value'", where);
-        if ((rc = read_value(c, value, k->text, &f, &percent)) != KH_OK)
-            return rc;
-    } else if ((rc = read_value(c, v, k->text, &f, &percent)) != KH_OK) {
+    char what[KH_ERROR_MSG_MAX];
+    snprintf(what, sizeof what, "fact '%s'", k->text);
+    int rc = kh_factsfile_read_value(v, c->name, what, &f, c->err);
+    if (rc != KH_OK)
         return rc;
-    }
-    f.unit = (char *)(unit ? unit : percent ? "percent" : NULL);
-    f.note = (char *)note;
     /* the strings are borrowed from the tree; kh_factset_add copies them */
     return kh_factset_add(set, &f) == KH_OK ? KH_OK : nomem(c);
 }

@@ -37,8 +37,11 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "kaohe/error.h"
 #include "kaohe/facts.h"
+#include "yamltree.h"
 
 /* Refused outright: a facts file larger than this. */
 #define KH_FACTSFILE_MAX ((size_t)64 * 1024 * 1024)
@@ -82,5 +85,23 @@ int kh_factsfile_parse(kh_factsfile *out, const char *name, const void *bytes,
 kh_factset *kh_factsfile_take(kh_factsfile *ff, size_t i);
 
 void kh_factsfile_free(kh_factsfile *ff); /* zeroes it; accepts NULL */
+
+/* One fact value as facts files write it — the reader shared with every
+ * other file that gives facts as data (the test cases of `kaohe rules
+ * test`). v is a scalar (a plain decimal — 98.5, 24, 1e3, 98.5% — is a
+ * number, a trailing % giving unit "percent"; any other text, or a quoted
+ * scalar, is text; null, empty, a boolean word or an out-of-range number is
+ * refused) or the full form {value, qualifier, basis, unit, note}. Sets
+ * f->type, number, text, unit, note, qualifier (default exact) and basis
+ * (default stated); the strings are borrowed from v's tree; the other
+ * members of f are left alone. what names the fact in messages ("fact
+ * 'litigation.cases'"). Returns KH_OK, or KH_EINPUT with err = name:line and
+ * "WHAT: problem". */
+int kh_factsfile_read_value(const kh_ynode *v, const char *name, const char *what,
+                            kh_fact *f, kh_error *err);
+
+/* Whether text is a plain decimal as above (whole text, finite, in range);
+ * the value in *out, and in *percent (may be NULL) whether it ended in %. */
+bool kh_factsfile_number(const char *text, double *out, bool *percent);
 
 #endif

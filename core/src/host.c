@@ -61,13 +61,15 @@ static void host_log(void *ctx, kh_log_level level, const char *fmt, ...)
 static int host_re_compile(void *ctx, const char *pattern, uint32_t flags,
                            kh_re **out, char *err, size_t err_size)
 {
-    (void)ctx;
+    kh_plugin_slot *slot = ctx;
     char dummy[8];
     if (!err || err_size == 0) {
         err = dummy;
         err_size = sizeof dummy;
     }
-    return kh_pattern_compile(pattern, flags, out, err, err_size);
+    /* shared with the other plugins of the engine (the khp scope patterns) */
+    return kh_pattern_compile_cached(slot && slot->engine ? slot->engine->patterns : NULL,
+                                     pattern, flags, out, err, err_size);
 }
 
 static void host_re_free(void *ctx, kh_re *re)

@@ -78,45 +78,12 @@ void kh_isolate_cpu_budget(unsigned cpu_seconds)
     setrlimit(RLIMIT_CPU, &rl);
 }
 
-/* The loop of kh_engine_extract (engine.c), with a hook before each plugin.
- * Kept in step with engine.c: same messages, same order. */
 int kh_isolate_extract_traced(kh_engine *e, const kh_document *doc,
                               kh_factset **out,
                               void (*before)(void *ctx, const char *plugin),
                               void *ctx)
 {
-    *out = NULL;
-    kh_factset *facts = NULL;
-    if (kh_factset_new(&facts) != KH_OK)
-        return kh_error_set(&e->last, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    kh_doc view;
-    memset(&view, 0, sizeof view);
-    view.struct_size = sizeof view;
-    view.text = kh_document_text(doc);
-    view.len = kh_document_length(doc);
-    view.path = kh_document_path(doc);
-    for (size_t i = 0; i < e->slots_count; i++) {
-        kh_plugin_slot *slot = e->slots[i];
-        if (before)
-            before(ctx, slot->desc->name);
-        kh_sink sink = {slot, doc, &view, facts, 0};
-        int rc = slot->desc->extract(slot->state, &view, &sink);
-        if (rc != KH_PLUGIN_OK) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "plugin %s failed on %s (%d)", slot->desc->name,
-                     view.path ? view.path : "?", rc);
-            kh_factset_add_error(facts, msg);
-            kh_host__log(e, KH_LOG_ERROR, slot->desc->name, "%s", msg);
-        }
-        if (sink.refused) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "plugin %s: %u fact(s) refused (see log)",
-                     slot->desc->name, sink.refused);
-            kh_factset_add_error(facts, msg);
-        }
-    }
-    *out = facts;
-    return KH_OK;
+    return kh_engine__extract_each(e, doc, out, before, ctx);
 }
 
 void kh_isolate_stage_parse(kh_isolate_stage *st, const char *payload, size_t len)
@@ -194,7 +161,7 @@ static void child_main(kh_engine *engine, const char *path, const kh_document_op
     }
     kh_record r;
     memset(&r, 0, sizeof r);
-    if (kh_isolate_extract_traced(engine, doc, &r.facts, tell_plugin, &fd) != KH_OK) {
+    if (kh_engine__extract_each(engine, doc, &r.facts, tell_plugin, &fd) != KH_OK) {
         kh_pipemsg_sendf(fd, 'E', "out of memory during extraction");
         _exit(0);
     }

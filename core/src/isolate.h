@@ -40,7 +40,8 @@ void kh_isolate_cpu_budget(unsigned cpu_seconds);
 bool kh_isolate_mem_limit_usable(void);
 
 /* kh_engine_extract, calling before(ctx, plugin name) just before each
- * plugin runs (so a parent can be told). Same results as kh_engine_extract. */
+ * plugin runs (so a parent can be told). Same results as kh_engine_extract:
+ * both are kh_engine__extract_each (engine_internal.h). */
 int kh_isolate_extract_traced(kh_engine *engine, const kh_document *doc,
                               kh_factset **out,
                               void (*before)(void *ctx, const char *plugin),

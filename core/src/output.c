@@ -5,14 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_score.h" /* kh_cli_points_cell */
+#include "overrides.h"
 #include "table.h"
 
 char *kh_output_fact_value(const kh_fact *f, char *buf, size_t size)
 {
-    if (f->type == KH_VALUE_TEXT)
-        snprintf(buf, size, "%s", f->text ? f->text : "");
-    else
-        kh_format_double(f->number, buf, size);
+    kh_overrides_value_text(f, buf, size);
     return buf;
 }
 
@@ -51,11 +50,16 @@ static void fact_body_json(kh_json *j, const kh_fact *f)
         kh_json_kstring(j, "note", f->note);
 }
 
-void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
-                         const kh_fact_entry *entry)
+/* A fact object; ov, when not NULL, is the override the fact came from. */
+static void fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
+                      const kh_fact_entry *entry, const kh_override_applied *ov)
 {
     kh_json_object(j);
     fact_body_json(j, f);
+    if (ov) {
+        kh_json_key(j, "override");
+        kh_overrides_fact_json(j, ov);
+    }
     if (with_candidates && entry) {
         kh_json_key(j, "candidates");
         kh_json_array(j);
@@ -67,6 +71,12 @@ void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
         kh_json_array_end(j);
     }
     kh_json_object_end(j);
+}
+
+void kh_output_fact_json(kh_json *j, const kh_fact *f, bool with_candidates,
+                         const kh_fact_entry *entry)
+{
+    fact_json(j, f, with_candidates, entry, NULL);
 }
 
 static void unit_year_json(kh_json *j, const kh_input *in)
@@ -183,8 +193,42 @@ void kh_output_extract(FILE *out, kh_format fmt, const kh_input *inputs,
 
 /* ---- score ---- */
 
-/* Order: ranked results by rank (ties in input order), failed inputs last. */
-static size_t *rank_order(kh_report_score *const *scores, size_t count)
+const char *kh_output_missing_name(kh_missing_policy p)
+{
+    switch (p) {
+    case KH_MISSING_HALF: return "half";
+    case KH_MISSING_EXCLUDE: return "exclude";
+    default: return "zero";
+    }
+}
+
+void kh_output_scheme_json(kh_json *j, const kh_scheme *scheme)
+{
+    kh_json_object(j);
+    kh_json_kstring(j, "id", scheme->id);
+    kh_json_kstring(j, "name", scheme->name);
+    kh_json_kstring(j, "version", scheme->version);
+    kh_json_kstring(j, "sha256", scheme->sha256);
+    kh_json_knumber(j, "total", scheme->total);
+    kh_json_kstring(j, "missing", kh_output_missing_name(scheme->missing));
+    kh_json_object_end(j);
+}
+
+/* An index with its rank, for sorting by rank with ties in index order. */
+typedef struct rank_place {
+    int rank;
+    size_t index;
+} rank_place;
+
+static int cmp_rank_place(const void *a, const void *b)
+{
+    const rank_place *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count)
 {
     size_t *ord = malloc((count ? count : 1) * sizeof *ord);
     if (!ord)
@@ -194,10 +238,20 @@ static size_t *rank_order(kh_report_score *const *scores, size_t count)
         for (size_t i = 0; i < count; i++)
             if ((pass == 0) == (scores[i] != NULL))
                 ord[n++] = i;
-    /* insertion sort of the scored prefix by rank: stable, small n */
+    /* the scored prefix by rank, ties in input order: qsort on (rank, index),
+     * else (out of memory) an insertion sort */
     size_t scored = 0;
     while (scored < count && scores[ord[scored]])
         scored++;
+    rank_place *keys = scored > 1 ? malloc(scored * sizeof *keys) : NULL;
+    if (keys) {
+        for (size_t i = 0; i < scored; i++)
+            keys[i] = (rank_place){scores[ord[i]]->rank, ord[i]};
+        qsort(keys, scored, sizeof *keys, cmp_rank_place);
+        for (size_t i = 0; i < scored; i++)
+            ord[i] = keys[i].index;
+        free(keys);
+    }
     for (size_t i = 1; i < scored; i++) {
         size_t v = ord[i], k = i;
         while (k > 0 && scores[ord[k - 1]]->rank > scores[v]->rank) {
@@ -209,7 +263,10 @@ static size_t *rank_order(kh_report_score *const *scores, size_t count)
     return ord;
 }
 
-static void indicator_json(kh_json *j, const kh_indicator_result *r)
+/* One indicator's result; a fact of origin override carries its record
+ * from the run's overrides (the report at path). */
+static void indicator_json(kh_json *j, const kh_indicator_result *r, const kh_run *run,
+                           const char *path)
 {
     const kh_indicator *ind = r->indicator;
     kh_json_object(j);
@@ -227,8 +284,14 @@ static void indicator_json(kh_json *j, const kh_indicator_result *r)
     kh_json_kbool(j, "review", r->status != KH_STATUS_SCORED || r->missing_count > 0);
     kh_json_key(j, "facts");
     kh_json_array(j);
-    for (size_t i = 0; i < r->facts_count; i++)
-        kh_output_fact_json(j, &r->facts[i], false, NULL);
+    for (size_t i = 0; i < r->facts_count; i++) {
+        const kh_fact *f = &r->facts[i];
+        const kh_override_applied *ov =
+            f->origin == KH_ORIGIN_OVERRIDE
+                ? kh_overrides_find(run->overrides, run->overrides_count, path, f->key)
+                : NULL;
+        fact_json(j, f, false, NULL, ov);
+    }
     kh_json_array_end(j);
     kh_json_key(j, "missing");
     kh_json_array(j);
@@ -263,24 +326,16 @@ void kh_output_run_results_json(kh_json *j, const kh_run *run,
     const kh_scheme *scheme = run->scheme;
     size_t count = run->count;
     kh_json_key(j, "scheme");
-    kh_json_object(j);
-    kh_json_kstring(j, "id", scheme->id);
-    kh_json_kstring(j, "name", scheme->name);
-    kh_json_kstring(j, "version", scheme->version);
-    kh_json_kstring(j, "sha256", scheme->sha256);
-    kh_json_knumber(j, "total", scheme->total);
-    static const char *const policies[] = {"zero", "half", "exclude"};
-    kh_json_kstring(j, "missing", policies[scheme->missing % 3]);
-    kh_json_object_end(j);
+    kh_output_scheme_json(j, scheme);
     kh_json_key(j, "results");
     kh_json_array(j);
     kh_report_score **scores = calloc(count ? count : 1, sizeof *scores);
     for (size_t i = 0; scores && i < count; i++)
         scores[i] = (kh_report_score *)run->items[i].score;
-    size_t *ord = scores ? rank_order(scores, count) : NULL;
+    size_t *ord = scores ? kh_output_rank_order(scores, count) : NULL;
     for (size_t n = 0; ord && n < count; n++) {
         size_t i = ord[n];
-        const kh_run_item *it = &run->items[i];
+        const kh_run_item *it = kh_run_full_item(run, i); /* facts, explanations */
         const kh_report_score *s = it->score;
         kh_json_object(j);
         kh_json_kstring(j, "path", it->path);
@@ -312,7 +367,7 @@ void kh_output_run_results_json(kh_json *j, const kh_run *run,
         kh_json_key(j, "indicators");
         kh_json_array(j);
         for (size_t k = 0; k < s->indicators_count; k++)
-            indicator_json(j, &s->indicators[k]);
+            indicator_json(j, &s->indicators[k], run, it->path);
         kh_json_array_end(j);
         kh_json_key(j, "adjustments");
         kh_json_array(j);
@@ -341,7 +396,8 @@ void kh_output_run_results_json(kh_json *j, const kh_run *run,
 }
 
 static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
-                       kh_report_score *const *scores, size_t count)
+                       kh_report_score *const *scores, size_t count,
+                       const kh_overrides_result *ov)
 {
     kh_run_item *items = calloc(count ? count : 1, sizeof *items);
     if (!items)
@@ -354,28 +410,41 @@ static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *input
         items[i].score = scores[i];
         items[i].error = inputs[i].error;
     }
-    kh_run run = {scheme, items, count, NULL, 0, NULL};
+    kh_run run = {scheme, items, count, ov ? ov->applied : NULL, ov ? ov->applied_count : 0,
+                  NULL, NULL, NULL};
     kh_json j;
     kh_json_init(&j, out, true);
     kh_json_object(&j);
     kh_output_run_results_json(&j, &run, NULL, NULL);
+    if (ov) {
+        kh_json_key(&j, "overrides");
+        kh_overrides_json(&j, ov->applied, ov->applied_count);
+    }
     kh_json_object_end(&j);
     kh_json_end(&j);
     free(items);
 }
 
-static const char *unit_label(const kh_input *in)
+const char *kh_output_unit_label(const kh_input *in)
 {
     return in->unit ? in->unit : "单位未识别";
 }
 
-static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
-                        kh_report_score *const *scores, size_t count)
+size_t kh_output_review_count(const kh_report_score *s)
 {
-    size_t *ord = rank_order(scores, count);
+    size_t n = 0;
+    for (size_t k = 0; k < s->indicators_count; k++)
+        if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
+            n++;
+    return n;
+}
+
+void kh_output_ranking_table(FILE *out, const kh_input *inputs, kh_report_score *const *scores,
+                             size_t count)
+{
+    size_t *ord = kh_output_rank_order(scores, count);
     if (!ord)
         return;
-    fprintf(out, "%s  %s  (%s)\n\n", scheme->name, scheme->version, scheme->id);
     static const char *const hdr[] = {"排名", "单位", "年度", "总分", "等次", "待核查", "文件"};
     kh_table *t = kh_table_new(7, hdr);
     kh_table_align_right(t, 0);
@@ -387,20 +456,27 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
         if (!s)
             continue;
         char rank[16], year[16], total[32], review[16];
-        size_t nrev = 0;
-        for (size_t k = 0; k < s->indicators_count; k++)
-            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-                nrev++;
         snprintf(rank, sizeof rank, "%d", s->rank);
         snprintf(year, sizeof year, "%d", inputs[i].year);
         snprintf(total, sizeof total, "%.2f", s->total);
-        snprintf(review, sizeof review, "%zu", nrev);
-        const char *row[] = {rank, unit_label(&inputs[i]), inputs[i].year ? year : "-",
+        snprintf(review, sizeof review, "%zu", kh_output_review_count(s));
+        const char *row[] = {rank, kh_output_unit_label(&inputs[i]), inputs[i].year ? year : "-",
                              total, s->grade ? s->grade : "-", review, inputs[i].path};
         kh_table_add(t, row);
     }
     kh_table_print(t, out);
     kh_table_free(t);
+    free(ord);
+}
+
+static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
+                        kh_report_score *const *scores, size_t count)
+{
+    size_t *ord = kh_output_rank_order(scores, count);
+    if (!ord)
+        return;
+    fprintf(out, "%s  %s  (%s)\n\n", scheme->name, scheme->version, scheme->id);
+    kh_output_ranking_table(out, inputs, scores, count);
 
     /* indicator by district */
     size_t ncols = 2 + scheme->indicators_count;
@@ -412,7 +488,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
         h[1] = "单位";
         for (size_t k = 0; k < scheme->indicators_count; k++)
             h[2 + k] = scheme->indicators[k].id;
-        t = kh_table_new(ncols, h);
+        kh_table *t = kh_table_new(ncols, h);
         for (size_t c = 2; c < ncols; c++)
             kh_table_align_right(t, c);
         size_t rows = 0;
@@ -423,21 +499,9 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
                 continue;
             snprintf(cells[0], sizeof cells[0], "%d", s->rank);
             row[0] = cells[0];
-            row[1] = unit_label(&inputs[i]);
-            for (size_t k = 0; k < s->indicators_count && 2 + k < ncols; k++) {
-                const kh_indicator_result *r = &s->indicators[k];
-                if (r->status == KH_STATUS_ERROR)
-                    snprintf(cells[2 + k], sizeof cells[0], "错误");
-                else if (r->excluded)
-                    snprintf(cells[2 + k], sizeof cells[0], "—");
-                else if (r->indicator->monitor)
-                    snprintf(cells[2 + k], sizeof cells[0], "%s",
-                             r->status == KH_STATUS_SCORED ? "监测" : "?");
-                else
-                    snprintf(cells[2 + k], sizeof cells[0], "%.2f%s", r->points,
-                             r->status == KH_STATUS_MISSING ? "?" : "");
-                row[2 + k] = cells[2 + k];
-            }
+            row[1] = kh_output_unit_label(&inputs[i]);
+            for (size_t k = 0; k < s->indicators_count && 2 + k < ncols; k++)
+                row[2 + k] = kh_cli_points_cell(&s->indicators[k], cells[2 + k], sizeof cells[0]);
             kh_table_add(t, row);
             rows++;
         }
@@ -466,7 +530,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
                 fprintf(out, "\n待核查\n");
                 header = true;
             }
-            fprintf(out, "  %s  %s %s: ", unit_label(&inputs[i]), r->indicator->id,
+            fprintf(out, "  %s  %s %s: ", kh_output_unit_label(&inputs[i]), r->indicator->id,
                     r->indicator->name);
             if (r->status == KH_STATUS_ERROR)
                 fprintf(out, "规则错误 %s\n", r->error ? r->error : "");
@@ -491,7 +555,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
     free(ord);
 }
 
-static void csv_field(FILE *out, const char *s)
+void kh_output_csv_field(FILE *out, const char *s)
 {
     if (!s)
         return;
@@ -512,13 +576,13 @@ static void csv_field(FILE *out, const char *s)
 static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs,
                       kh_report_score *const *scores, size_t count)
 {
-    size_t *ord = rank_order(scores, count);
+    size_t *ord = kh_output_rank_order(scores, count);
     if (!ord)
         return;
     fputs("rank,unit,year,total,grade,review,path", out);
     for (size_t k = 0; k < scheme->indicators_count; k++) {
         fputc(',', out);
-        csv_field(out, scheme->indicators[k].id);
+        kh_output_csv_field(out, scheme->indicators[k].id);
     }
     fputs(",error\r\n", out);
     for (size_t n = 0; n < count; n++) {
@@ -529,23 +593,19 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
             fprintf(out, "%d,", s->rank);
         else
             fputc(',', out);
-        csv_field(out, inputs[i].unit);
+        kh_output_csv_field(out, inputs[i].unit);
         fputc(',', out);
         if (inputs[i].year)
             fprintf(out, "%d", inputs[i].year);
         fputc(',', out);
         if (s) {
             fprintf(out, "%.2f,", s->total);
-            csv_field(out, s->grade);
-            size_t nrev = 0;
-            for (size_t k = 0; k < s->indicators_count; k++)
-                if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-                    nrev++;
-            fprintf(out, ",%zu,", nrev);
+            kh_output_csv_field(out, s->grade);
+            fprintf(out, ",%zu,", kh_output_review_count(s));
         } else {
             fputs(",,,", out);
         }
-        csv_field(out, inputs[i].path);
+        kh_output_csv_field(out, inputs[i].path);
         for (size_t k = 0; k < scheme->indicators_count; k++) {
             fputc(',', out);
             if (!s || k >= s->indicators_count)
@@ -557,7 +617,7 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
                 fputs(kh_format_double(round(r->points * 100) / 100, buf, sizeof buf), out);
         }
         fputc(',', out);
-        csv_field(out, s ? "" : inputs[i].error);
+        kh_output_csv_field(out, s ? "" : inputs[i].error);
         fputs("\r\n", out);
     }
     free(ord);
@@ -565,12 +625,17 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
 
 void kh_output_score(FILE *out, kh_format fmt, const kh_scheme *scheme,
                      const kh_input *inputs, kh_report_score *const *scores,
-                     size_t count)
+                     size_t count, const kh_overrides_result *overrides)
 {
-    if (fmt == KH_FMT_JSON)
-        score_json(out, scheme, inputs, scores, count);
-    else if (fmt == KH_FMT_CSV)
+    if (fmt == KH_FMT_JSON) {
+        score_json(out, scheme, inputs, scores, count, overrides);
+    } else if (fmt == KH_FMT_CSV) {
         score_csv(out, scheme, inputs, scores, count);
-    else
+    } else {
         score_table(out, scheme, inputs, scores, count);
+        if (overrides && overrides->applied_count)
+            kh_overrides_print_table(out, overrides->applied, overrides->applied_count);
+        else if (overrides)
+            fputs("\n修改记录：没有应用任何修改\n", out);
+    }
 }

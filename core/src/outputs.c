@@ -14,7 +14,8 @@
 
 #include "json.h"  /* kh_format_double */
 #include "kaohe/kaohe.h"
-#include "table.h" /* kh_display_width */
+#include "overrides.h" /* the value text and record lookup of overrides */
+#include "table.h"     /* kh_display_width */
 
 /* ---- shared helpers ---- */
 
@@ -49,6 +50,19 @@ static bool scored(const kh_run_item *it)
     return it->score != NULL && it->error == NULL;
 }
 
+typedef struct rank_place {
+    int rank;
+    size_t index;
+} rank_place;
+
+static int cmp_rank_place(const void *a, const void *b)
+{
+    const rank_place *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
 /* Display order: scored items by rank (ties in run order), failed ones last.
  * Caller frees. */
 static size_t *display_order(const kh_run *run)
@@ -59,6 +73,17 @@ static size_t *display_order(const kh_run *run)
     for (size_t i = 0; i < n; i++)
         if (scored(&run->items[i]))
             ord[m++] = i;
+    /* by rank, ties in run order: qsort on (rank, index) — a batch has
+     * 100,000 items — else (out of memory) a stable insertion sort */
+    rank_place *keys = m > 1 ? malloc(m * sizeof *keys) : NULL;
+    if (keys) {
+        for (size_t i = 0; i < m; i++)
+            keys[i] = (rank_place){run->items[ord[i]].score->rank, ord[i]};
+        qsort(keys, m, sizeof *keys, cmp_rank_place);
+        for (size_t i = 0; i < m; i++)
+            ord[i] = keys[i].index;
+        free(keys);
+    }
     for (size_t i = 1; i < m; i++) { /* stable insertion sort by rank */
         size_t v = ord[i], k = i;
         int rv = run->items[v].score->rank;
@@ -80,29 +105,6 @@ static char *fmt_points(double v, char *buf, size_t size)
     return buf;
 }
 
-static const char *fact_value(const kh_fact *f, char *buf, size_t size)
-{
-    if (!f)
-        snprintf(buf, size, "—");
-    else if (f->type == KH_VALUE_TEXT)
-        snprintf(buf, size, "%s", f->text ? f->text : "");
-    else
-        kh_format_double(f->number, buf, size);
-    return buf;
-}
-
-/* The override record for (path, key), or NULL. */
-static const kh_override_applied *find_override(const kh_run *run, const char *path,
-                                                const char *key)
-{
-    for (size_t i = 0; i < run->overrides_count; i++) {
-        const kh_override_applied *o = &run->overrides[i];
-        if (o->key && key && strcmp(o->key, key) == 0 &&
-            ((!o->path && !path) || (o->path && path && strcmp(o->path, path) == 0)))
-            return o;
-    }
-    return NULL;
-}
 
 /* The unit of the report an override went to (its label), else as written. */
 static const char *override_unit(const kh_run *run, const kh_override_applied *o)
@@ -214,12 +216,23 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
 
 #define XL_MAX_COLS 64
 #define XL_STR_MAX 32000 /* Excel's cell limit is 32767 characters */
+/* A sheet's last data row: the row after it says how many were left out
+ * (Excel's limit is 1,048,576 rows; 100,000 reports state 2.5 million facts). */
+#define XL_LAST_ROW ((lxw_row_t)(LXW_ROW_MAX - 2))
+/* Runs of more reports than this are written in libxlsxwriter's
+ * constant-memory mode (each finished row goes to a temporary file; strings
+ * are stored inline rather than in a shared table): its cell tables would
+ * otherwise hold about 20 KB per report until the file is closed. */
+#ifndef XL_CONSTANT_MEMORY_ITEMS
+#define XL_CONSTANT_MEMORY_ITEMS 1000
+#endif
 
 typedef struct xl_sheet {
     lxw_worksheet *ws;
     double width[XL_MAX_COLS]; /* widest content, in Excel character units */
     double cap[XL_MAX_COLS];   /* widest allowed (long text wraps) */
     lxw_error err;             /* first write error */
+    bool filtered;             /* the autofilter is set (xl_filter) */
 } xl_sheet;
 
 typedef struct xl_formats {
@@ -296,9 +309,19 @@ static void xl_finish(xl_sheet *s, size_t ncols, lxw_row_t last_row, lxw_col_t f
         xl_note(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL));
     }
     worksheet_freeze_panes(s->ws, 1, freeze_cols);
-    if (ncols && last_row > 0)
+    if (!s->filtered && ncols && last_row > 0)
         xl_note(s, worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
     (void)fm;
+}
+
+/* The autofilter over rows 0..last_row, set before rows below it are
+ * written: in constant-memory mode its rows cannot lie before the last row
+ * written (xl_finish then leaves it). */
+static void xl_filter(xl_sheet *s, size_t ncols, lxw_row_t last_row)
+{
+    if (ncols && last_row > 0)
+        xl_note(s, worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
+    s->filtered = true;
 }
 
 static lxw_format *xl_format(lxw_workbook *wb, bool bold, lxw_color_t bg, const char *num,
@@ -439,18 +462,27 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             c++;
         }
     }
+    xl_filter(s, n, row - 1); /* the indicator rows */
     /* totals and grades under the indicators */
     lxw_row_t total_row = row, grade_row = row + 1;
     xl_str(s, total_row, 0, "总分", fm->header);
     xl_str(s, total_row, 1, "", fm->header);
     xl_num(s, total_row, 2, sc->total, fm->points, true);
-    xl_str(s, grade_row, 0, "等次", fm->header);
+    /* row by row (constant-memory mode cannot go back to a row) */
     lxw_col_t c = 3;
     for (size_t i = 0; i < run->count && c < n; i++) {
         const kh_run_item *it = &run->items[ord[i]];
         if (!scored(it))
             continue;
         xl_num(s, total_row, c, it->score->total, fm->points, true);
+        c++;
+    }
+    xl_str(s, grade_row, 0, "等次", fm->header);
+    c = 3;
+    for (size_t i = 0; i < run->count && c < n; i++) {
+        const kh_run_item *it = &run->items[ord[i]];
+        if (!scored(it))
+            continue;
         xl_str(s, grade_row, c, it->score->grade, fm->text);
         c++;
     }
@@ -472,13 +504,18 @@ static void sheet_facts(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     static const double caps[] = {26, 10, 34, 14, 10, 11, 9, 9, 12, 60, 14, 50, 40};
     xl_header(s, fm, names, 13, caps);
     lxw_row_t row = 1;
+    size_t left_out = 0;
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
-        if (!scored(it))
+        if (!scored(&run->items[ord[i]]))
             continue;
+        const kh_run_item *it = kh_run_full_item(run, ord[i]); /* the facts */
         const kh_report_score *sco = it->score;
         for (size_t k = 0; k < sco->indicators_count; k++) {
             const kh_indicator_result *r = &sco->indicators[k];
+            if (row + r->facts_count > XL_LAST_ROW + 1) {
+                left_out += r->facts_count;
+                continue;
+            }
             for (size_t f = 0; f < r->facts_count; f++, row++) {
                 const kh_fact *fa = &r->facts[f];
                 char pos[32] = "", val[256];
@@ -488,7 +525,7 @@ static void sheet_facts(xl_sheet *s, const xl_formats *fm, const kh_run *run,
                 if (fa->type == KH_VALUE_NUMBER)
                     xl_num(s, row, 3, fa->number, fm->number, false);
                 else
-                    xl_str(s, row, 3, fact_value(fa, val, sizeof val), fm->text);
+                    xl_str(s, row, 3, kh_overrides_value_text(fa, val, sizeof val), fm->text);
                 xl_str(s, row, 4, fa->unit, fm->text);
                 xl_str(s, row, 5, kh_qualifier_name(fa->qualifier), fm->text);
                 xl_str(s, row, 6, kh_basis_name(fa->basis), fm->text);
@@ -505,6 +542,12 @@ static void sheet_facts(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         }
     }
     xl_finish(s, 13, row - 1, 0, fm);
+    if (left_out) { /* after xl_finish, as the legend of sheet_points */
+        char note[160];
+        snprintf(note, sizeof note, "另有 %zu 条事实超出本表行数上限，未列出；全部事实见 results.json",
+                 left_out);
+        xl_str(s, row, 0, note, fm->missing);
+    }
 }
 
 static void join_missing(const kh_indicator_result *r, char *buf, size_t size)
@@ -526,8 +569,17 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     static const double caps[] = {26, 10, 30, 18, 50, 60, 40};
     xl_header(s, fm, names, 7, caps);
     lxw_row_t row = 1;
+    size_t left_out = 0;
     for (size_t i = 0; i < run->count; i++) {
         const kh_run_item *it = &run->items[ord[i]];
+        size_t need = !scored(it) || it->unit_note ? 1 : 0; /* this report's rows */
+        for (size_t k = 0; scored(it) && k < it->score->indicators_count; k++)
+            need += it->score->indicators[k].status != KH_STATUS_SCORED;
+        need += scored(it) && it->facts ? kh_factset_error_count(it->facts) : 0;
+        if (row + need > XL_LAST_ROW + 1) { /* Excel's row limit */
+            left_out += need;
+            continue;
+        }
         if (!scored(it)) {
             xl_str(s, row, 0, unit_label(it), fm->text);
             xl_str(s, row, 3, "文件未能处理", fm->error);
@@ -572,6 +624,11 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         }
     }
     xl_finish(s, 7, row - 1, 0, fm);
+    if (left_out) { /* after xl_finish, as the legend of sheet_points */
+        char note[160];
+        snprintf(note, sizeof note, "另有 %zu 条超出本表行数上限，未列出；见 results.json", left_out);
+        xl_str(s, row, 0, note, fm->missing);
+    }
 }
 
 static void sheet_overrides(xl_sheet *s, const xl_formats *fm, const kh_run *run)
@@ -621,7 +678,17 @@ int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
     size_t *ord = display_order(run);
     if (!ord)
         return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
-    lxw_workbook *wb = workbook_new(path);
+    lxw_workbook_options wo = {0};
+    char tmpdir[4096];
+    if (run->count > XL_CONSTANT_MEMORY_ITEMS) {
+        wo.constant_memory = 1;
+        /* its temporary files beside the output, not in /tmp */
+        const char *slash = strrchr(path, '/');
+        snprintf(tmpdir, sizeof tmpdir, "%.*s", slash ? (int)(slash - path) : 1,
+                 slash ? path : ".");
+        wo.tmpdir = slash == path ? "/" : tmpdir;
+    }
+    lxw_workbook *wb = workbook_new_opt(path, &wo);
     if (!wb) {
         free(ord);
         return kh_error_set(err, KH_EIO, path, 0, 0, "cannot create the workbook");
@@ -631,6 +698,7 @@ int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
     props.subject = run->scheme->name;
     props.author = "kaohe";
     props.comments = "kaohe " KH_VERSION_STRING;
+    props.created = KH_OUTPUT_XLSX_CREATED; /* not the clock: reproducible bytes */
     workbook_set_properties(wb, &props);
 
     xl_formats fm = {0};
@@ -950,7 +1018,7 @@ static void html_fact(FILE *out, const kh_run *run, const kh_run_item *it, const
     fputs("<div class=\"ev\"><code>", out);
     h(out, f->key);
     fputs("</code> = <b>", out);
-    h(out, fact_value(f, val, sizeof val));
+    h(out, kh_overrides_value_text(f, val, sizeof val));
     fputs("</b>", out);
     if (f->qualifier != KH_QUAL_EXACT) {
         fputs(" <span class=\"badge\">", out);
@@ -963,13 +1031,14 @@ static void html_fact(FILE *out, const kh_run *run, const kh_run_item *it, const
         fputs("</span>", out);
     }
     if (f->origin == KH_ORIGIN_OVERRIDE) {
-        const kh_override_applied *o = find_override(run, it->path, f->key);
+        const kh_override_applied *o =
+            kh_overrides_find(run->overrides, run->overrides_count, it->path, f->key);
         fputs(" <span class=\"badge override\">人工修改</span> ", out);
         if (o) {
             char old[512];
             if (o->extracted) {
                 fputs("<span class=\"expl\">原值 ", out);
-                h(out, fact_value(o->extracted, old, sizeof old));
+                h(out, kh_overrides_value_text(o->extracted, old, sizeof old));
                 fputs("；", out);
             } else {
                 fputs("<span class=\"expl\">原无提取值；", out);
@@ -999,7 +1068,7 @@ static void html_fact(FILE *out, const kh_run *run, const kh_run_item *it, const
 
 static void html_district(FILE *out, const kh_run *run, size_t idx)
 {
-    const kh_run_item *it = &run->items[idx];
+    const kh_run_item *it = kh_run_full_item(run, idx); /* facts, explanations */
     const kh_report_score *s = scored(it) ? it->score : NULL;
     char pts[32], mx[32];
     fprintf(out, "<article id=\"d%zu\"><h3>", idx + 1);
@@ -1169,9 +1238,9 @@ static void html_overrides(FILE *out, const kh_run *run)
         fputs("</td><td><code>", out);
         h(out, o->key);
         fputs("</code></td><td class=\"num\">", out);
-        h(out, o->extracted ? fact_value(o->extracted, a, sizeof a) : "（无）");
+        h(out, o->extracted ? kh_overrides_value_text(o->extracted, a, sizeof a) : "（无）");
         fputs("</td><td class=\"num\">", out);
-        h(out, fact_value(o->value, b, sizeof b));
+        h(out, kh_overrides_value_text(o->value, b, sizeof b));
         fputs("</td><td>", out);
         h(out, o->reason);
         fputs("</td><td>", out);

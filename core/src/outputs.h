@@ -8,6 +8,7 @@
 #define KH_OUTPUTS_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "kaohe/error.h"
 #include "run.h"
@@ -38,8 +39,16 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run);
  * Content-Security-Policy forbids both). Returns KH_OK or KH_EIO. */
 int kh_outputs_report_html(FILE *out, const kh_run *run);
 
+/* The creation time kaohe.xlsx records in its document properties
+ * (docProps/core.xml, dcterms:created and dcterms:modified): a fixed
+ * 2000-01-01T00:00:00Z rather than the clock, so two writes of the same run
+ * give byte-identical files (libxlsxwriter already dates the zip entries
+ * 1980-01-01). The time of a batch run is in results.json's manifest. */
+#define KH_OUTPUT_XLSX_CREATED ((time_t)946684800)
+
 /* kaohe.xlsx written to path (not atomically: kh_outputs_write does that).
- * Returns KH_OK or KH_EIO with err naming path and libxlsxwriter's reason. */
+ * The same run gives the same bytes (see KH_OUTPUT_XLSX_CREATED). Returns
+ * KH_OK or KH_EIO with err naming path and libxlsxwriter's reason. */
 int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "facts_internal.h"
 #include "kaohe/number.h"
 #include "table.h"
 
@@ -634,40 +635,6 @@ struct kh_overrides_state {
     size_t applied_cap;
 };
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static void fact_clear(kh_fact *f)
-{
-    free(f->key);
-    free(f->text);
-    free(f->unit);
-    free(f->evidence.text);
-    free(f->plugin);
-    free(f->note);
-    memset(f, 0, sizeof *f);
-}
-
-static int fact_copy(kh_fact *dst, const kh_fact *src)
-{
-    *dst = *src;
-    dst->key = dup_or_null(src->key);
-    dst->text = dup_or_null(src->text);
-    dst->unit = dup_or_null(src->unit);
-    dst->evidence.text = dup_or_null(src->evidence.text);
-    dst->plugin = dup_or_null(src->plugin);
-    dst->note = dup_or_null(src->note);
-    if ((src->key && !dst->key) || (src->text && !dst->text) || (src->unit && !dst->unit) ||
-        (src->evidence.text && !dst->evidence.text) || (src->plugin && !dst->plugin) ||
-        (src->note && !dst->note)) {
-        fact_clear(dst);
-        return KH_ENOMEM;
-    }
-    return KH_OK;
-}
-
 static int add_warning(kh_overrides_result *res, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -702,8 +669,8 @@ void kh_overrides_result_free(kh_overrides_result *res)
         free(st->plan);
         for (size_t i = 0; i < res->applied_count; i++) {
             applied_block *b = st->blocks[i];
-            fact_clear(&b->extracted);
-            fact_clear(&b->value);
+            kh_facts__clear(&b->extracted);
+            kh_facts__clear(&b->value);
             free(b->path);
             free(b);
         }
@@ -829,9 +796,9 @@ static int append_record(kh_overrides_result *res, const kh_override *o, const c
     applied_block *b = calloc(1, sizeof *b);
     if (!b)
         return KH_ENOMEM;
-    if ((path && !(b->path = strdup(path))) || fact_copy(&b->value, value) != KH_OK ||
-        (extracted && fact_copy(&b->extracted, extracted) != KH_OK)) {
-        fact_clear(&b->value);
+    if ((path && !(b->path = strdup(path))) || kh_facts__copy(&b->value, value) != KH_OK ||
+        (extracted && kh_facts__copy(&b->extracted, extracted) != KH_OK)) {
+        kh_facts__clear(&b->value);
         free(b->path);
         free(b);
         return KH_ENOMEM;
@@ -867,7 +834,7 @@ static int apply_one(kh_overrides_result *res, const kh_override *o, const char 
     }
     kh_fact extracted;
     bool had = cur != NULL;
-    if (had && fact_copy(&extracted, cur) != KH_OK)
+    if (had && kh_facts__copy(&extracted, cur) != KH_OK)
         return KH_ENOMEM;
     char old[256], note[6144];
     if (had) {
@@ -897,7 +864,7 @@ static int apply_one(kh_overrides_result *res, const kh_override *o, const char 
     if (rc == KH_OK)
         rc = append_record(res, o, path, had ? &extracted : NULL, &f);
     if (had)
-        fact_clear(&extracted);
+        kh_facts__clear(&extracted);
     return rc;
 }
 
@@ -989,6 +956,26 @@ void kh_overrides_json(kh_json *j, const kh_override_applied *a, size_t n)
         kh_json_object_end(j);
     }
     kh_json_array_end(j);
+}
+
+const kh_override_applied *kh_overrides_find(const kh_override_applied *a, size_t n,
+                                             const char *path, const char *key)
+{
+    for (size_t i = 0; key && i < n; i++)
+        if (a[i].key && strcmp(a[i].key, key) == 0 &&
+            ((!a[i].path && !path) || (a[i].path && path && strcmp(a[i].path, path) == 0)))
+            return &a[i];
+    return NULL;
+}
+
+void kh_overrides_fact_json(kh_json *j, const kh_override_applied *a)
+{
+    kh_json_object(j);
+    kh_json_kstring(j, "reason", a->reason);
+    kh_json_kstring(j, "author", a->author);
+    kh_json_kstring(j, "date", a->date);
+    value_json(j, "replaced", a->extracted);
+    kh_json_object_end(j);
 }
 
 void kh_overrides_print_table(FILE *out, const kh_override_applied *a, size_t n)

@@ -123,6 +123,16 @@ const char *kh_overrides_value_text(const kh_fact *f, char *buf, size_t size);
  * The caller has written the key. */
 void kh_overrides_json(kh_json *j, const kh_override_applied *a, size_t n);
 
+/* The record among a[0..n) of the override applied to key in the report
+ * path (NULL matches a record without a path), or NULL. Borrowed from a. */
+const kh_override_applied *kh_overrides_find(const kh_override_applied *a, size_t n,
+                                             const char *path, const char *key);
+
+/* The audit trail of one overridden fact as a JSON object value:
+ * {"reason","author","date","replaced": the replaced value or null}. The
+ * caller has written the key. */
+void kh_overrides_fact_json(kh_json *j, const kh_override_applied *a);
+
 /* The 修改记录 section for people (a heading and an aligned table); nothing
  * when n is 0. */
 void kh_overrides_print_table(FILE *out, const kh_override_applied *a, size_t n);

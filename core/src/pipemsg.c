@@ -86,9 +86,11 @@ bool kh_pipemsg_next(kh_pipemsg_reader *r, char *type, char **payload, size_t *l
 {
     if (r->broken)
         return false;
-    char *start = r->buf + r->taken;
     size_t avail = r->len - r->taken;
-    char *nl = avail ? memchr(start, '\n', avail < 32 ? avail : 32) : NULL;
+    if (avail == 0)
+        return false; /* nothing buffered; r->buf may be NULL (NULL + 0 is UB) */
+    char *start = r->buf + r->taken;
+    char *nl = memchr(start, '\n', avail < 32 ? avail : 32);
     if (!nl) {
         if (avail >= 32)
             r->broken = true;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts_internal.h"
+
 /* ---- writing -------------------------------------------------------------- */
 
 char *kh_record_format_double(double v, char *buf, size_t size)
@@ -201,13 +203,7 @@ int kh_record_to_text(const kh_record *r, char **out, size_t *len)
 
 void kh_record_fact_clear(kh_fact *f)
 {
-    free(f->key);
-    free(f->text);
-    free(f->unit);
-    free(f->evidence.text);
-    free(f->plugin);
-    free(f->note);
-    memset(f, 0, sizeof *f);
+    kh_facts__clear(f);
 }
 
 void kh_record_clear(kh_record *r)

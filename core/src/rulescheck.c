@@ -5,7 +5,6 @@
  */
 #include "rulescheck.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "luascan.h"
 #include "rulestest.h"
 #include "sandbox.h"
+#include "scheme_internal.h" /* kh_scheme__lib_scripts */
 
 static char *join_path(const char *dir, const char *name)
 {
@@ -169,41 +169,23 @@ done:
     free(src);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void scan_libs(checker *ck)
 {
     if (!ck->scheme->dir)
         return;
-    char *libdir = join_path(ck->scheme->dir, "lib");
-    DIR *d = libdir ? opendir(libdir) : NULL;
-    names files = {0};
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        size_t n = strlen(de->d_name);
-        if (de->d_name[0] != '.' && n > 4 && strcmp(de->d_name + n - 4, ".lua") == 0 &&
-            names_add(&files, de->d_name) != KH_OK)
-            ck->oom = true;
-    }
-    if (d)
-        closedir(d);
-    if (files.n)
-        qsort(files.v, files.n, sizeof *files.v, cmp_names);
-    for (size_t i = 0; i < files.n && !ck->oom; i++) {
-        char *path = join_path(libdir, files.v[i]);
-        char *chunk = join_path("lib", files.v[i]);
-        if (path && chunk)
-            scan(ck, chunk, path, NULL, &ck->lib_facts, &ck->dynamic_lib_fact);
+    char **chunks = NULL; /* "lib/<name>.lua", in the order they run */
+    size_t n = 0;
+    if (kh_scheme__lib_scripts(ck->scheme->dir, &chunks, &n) != KH_OK)
+        ck->oom = true;
+    for (size_t i = 0; i < n && !ck->oom; i++) {
+        char *path = join_path(ck->scheme->dir, chunks[i]);
+        if (path)
+            scan(ck, chunks[i], path, NULL, &ck->lib_facts, &ck->dynamic_lib_fact);
         else
             ck->oom = true;
         free(path);
-        free(chunk);
     }
-    names_free(&files);
-    free(libdir);
+    kh_scheme__lib_scripts_free(chunks, n);
 }
 
 static void check_scripts(checker *ck)
@@ -233,22 +215,30 @@ static void check_scripts(checker *ck)
                 "params.%s: declared but no script reads it", s->params[i].name);
 }
 
+int kh_rulescheck_providers(const kh_scheme *scheme, const kh_engine *engine,
+                            kh_diag_list *diags)
+{
+    for (size_t i = 0; i < scheme->indicators_count; i++) {
+        const kh_indicator *ind = &scheme->indicators[i];
+        for (size_t k = 0; k < ind->facts_count; k++)
+            if (!kh_engine_provider(engine, ind->facts[k]) &&
+                kh_diag_list_add(diags, false, scheme->yaml_path, ind->line,
+                                 "indicators[%zu] %s: fact key '%s' is provided by no "
+                                 "loaded plugin",
+                                 i, ind->id, ind->facts[k]) != KH_OK)
+                return KH_ENOMEM;
+    }
+    return KH_OK;
+}
+
 static void check_providers(checker *ck, kh_engine *engine)
 {
     const kh_scheme *s = ck->scheme;
-    if (!engine) {
+    if (!engine)
         ADD(ck, true, s->yaml_path, 0, "no plugins loaded: fact keys were not checked "
             "against what the plugins provide");
-        return;
-    }
-    for (size_t i = 0; i < s->indicators_count; i++) {
-        const kh_indicator *ind = &s->indicators[i];
-        for (size_t k = 0; k < ind->facts_count; k++)
-            if (!kh_engine_provider(engine, ind->facts[k]))
-                ADD(ck, false, s->yaml_path, ind->line,
-                    "indicators[%zu] %s: fact key '%s' is provided by no loaded plugin",
-                    i, ind->id, ind->facts[k]);
-    }
+    else if (kh_rulescheck_providers(s, engine, ck->diags) != KH_OK)
+        ck->oom = true;
 }
 
 /* Compile every script and library; a missing script was already reported

@@ -29,4 +29,12 @@
 int kh_rulescheck_run(const char *dir, kh_engine *engine, kh_diag_list *diags,
                       kh_error *err);
 
+/* The provider check alone (also run when a scheme is loaded for scoring):
+ * each fact key an indicator declares that no plugin loaded in engine
+ * provides is an error in diags at the indicator's line of scheme.yaml
+ * ("indicators[2] FZ-03: fact key 'x.y' is provided by no loaded plugin").
+ * Returns KH_OK or KH_ENOMEM. */
+int kh_rulescheck_providers(const kh_scheme *scheme, const kh_engine *engine,
+                            kh_diag_list *diags);
+
 #endif

@@ -5,7 +5,8 @@
  * file:line), then each case is checked here by hand: facts, params and
  * expectations are free-form mappings keyed by the scheme, which a libcyaml
  * schema cannot describe — the same reason scheme.c reads `params:` from
- * libyaml events. Fact values read as in facts files (factsfile.h).
+ * libyaml events. Fact values are read by the facts files' reader
+ * (kh_factsfile_read_value, factsfile.h).
  */
 #include "rulestest.h"
 
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "factsfile.h"
 #include "yamltree.h"
 
 #ifndef KH_PRINTF
@@ -39,43 +41,6 @@ static char *join_path(const char *dir, const char *name)
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
-}
-
-/* A decimal number, whole text, finite (no hex, inf, nan, spaces), with an
- * optional trailing % when percent is not NULL. */
-static bool parse_number(const char *s, double *out, bool *percent)
-{
-    size_t len = strlen(s);
-    if (percent) {
-        *percent = len > 1 && s[len - 1] == '%';
-        if (*percent)
-            len--;
-    }
-    if (!len || len >= 64)
-        return false;
-    char buf[64];
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    for (const char *p = buf; *p; p++)
-        if (!strchr("0123456789+-.eE", *p))
-            return false;
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (*end || end == buf || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool is_bool_word(const char *s)
-{
-    static const char *const words[] = {"true", "false", "True", "False", "TRUE",
-                                        "FALSE", "yes", "no", "on", "off", NULL};
-    for (size_t i = 0; words[i]; i++)
-        if (strcmp(s, words[i]) == 0)
-            return true;
-    return false;
 }
 
 static bool grow(void **items, size_t count, size_t size)
@@ -130,7 +95,9 @@ static const char *describe(const kh_ynode *n, char *buf, size_t size)
 /* A plain scalar that reads as a number (no %). */
 static bool number_of(const kh_ynode *n, double *out)
 {
-    return n->kind == KH_YNODE_SCALAR && n->plain && parse_number(n->text, out, NULL);
+    bool percent = false;
+    return n->kind == KH_YNODE_SCALAR && n->plain &&
+           kh_factsfile_number(n->text, out, &percent) && !percent;
 }
 
 static bool want_number(load_ctx *lc, const kh_ynode *n, const char *what, double *out)
@@ -199,75 +166,6 @@ typedef struct facts_ctx {
     const char *section;     /* "facts" or "overrides" */
 } facts_ctx;
 
-/* A scalar value: a plain decimal (98.5, 24, 98.5%) is a number, anything
- * else text; true/false are refused (quote them for text). */
-static bool fact_value(load_ctx *lc, kh_rulestest_fact *f, const kh_ynode *v,
-                       const char *what)
-{
-    char buf[64];
-    if (v->kind != KH_YNODE_SCALAR || kh_ynode_is_null(v) || v->len == 0) {
-        problem(lc, v->line, "%s: expected a number or text, got %s", what,
-                describe(v, buf, sizeof buf));
-        return false;
-    }
-    bool percent = false;
-    if (v->plain && is_bool_word(v->text)) {
-        problem(lc, v->line, "%s: %s is a boolean (quote it for text)", what, v->text);
-        return false;
-    }
-    if (v->plain && parse_number(v->text, &f->number, &percent)) {
-        f->type = KH_VALUE_NUMBER;
-        if (percent && !f->unit && !(f->unit = strdup("percent")))
-            lc->oom = true;
-        return !lc->oom;
-    }
-    f->type = KH_VALUE_TEXT;
-    if (!(f->text = strdup(v->text)))
-        lc->oom = true;
-    return !lc->oom;
-}
-
-typedef struct fact_fields {
-    kh_rulestest_fact *f;
-    const char *what;
-    const kh_ynode *value;
-} fact_fields;
-
-static void on_fact_field(load_ctx *lc, const char *key, const kh_ynode *k,
-                          const kh_ynode *v, void *ctx)
-{
-    fact_fields *ff = ctx;
-    char what[300];
-    snprintf(what, sizeof what, "%s.%s", ff->what, key);
-    const char *s;
-    if (strcmp(key, "value") == 0) {
-        ff->value = v;
-    } else if (strcmp(key, "qualifier") == 0) {
-        if ((s = want_string(lc, v, what))) {
-            int q = kh_qualifier_from_name(s);
-            if (q < 0)
-                problem(lc, v->line, "%s: '%s' is not exact, more_than, about or less_than",
-                        what, s);
-            else
-                ff->f->qualifier = (kh_qualifier)q;
-        }
-    } else if (strcmp(key, "basis") == 0) {
-        if ((s = want_string(lc, v, what))) {
-            int b = kh_basis_from_name(s);
-            if (b < 0)
-                problem(lc, v->line, "%s: '%s' is not stated, implied or derived", what, s);
-            else
-                ff->f->basis = (kh_basis)b;
-        }
-    } else if (strcmp(key, "unit") == 0 || strcmp(key, "note") == 0) {
-        char **dst = key[0] == 'u' ? &ff->f->unit : &ff->f->note;
-        if ((s = want_string(lc, v, what)) && !(*dst = strdup(s)))
-            lc->oom = true;
-    } else {
-        problem(lc, k->line, "%s: unknown key (value, qualifier, basis, unit, note)", what);
-    }
-}
-
 static void on_fact(load_ctx *lc, const char *key, const kh_ynode *k, const kh_ynode *v,
                     void *ctx)
 {
@@ -287,20 +185,28 @@ static void on_fact(load_ctx *lc, const char *key, const kh_ynode *k, const kh_y
     f.line = k->line;
     f.qualifier = KH_QUAL_EXACT;
     f.basis = KH_BASIS_STATED;
-    bool ok;
+    bool ok = true;
     if (kh_ynode_is_null(v)) {
         f.remove = true;
-        ok = true;
-    } else if (v->kind == KH_YNODE_MAPPING) {
-        fact_fields ff = {&f, what, NULL};
-        ok = each_pair(lc, v, what, on_fact_field, &ff);
-        if (ok && !ff.value) {
-            problem(lc, v->line, "%s: no value", what);
-            ok = false;
-        }
-        ok = ok && fact_value(lc, &f, ff.value, what);
     } else {
-        ok = fact_value(lc, &f, v, what);
+        /* the value as facts files give it; strings copied from the tree */
+        kh_fact given;
+        kh_error err;
+        kh_error_clear(&err);
+        memset(&given, 0, sizeof given);
+        if (kh_factsfile_read_value(v, lc->file, what, &given, &err) != KH_OK) {
+            problem(lc, err.line, "%s", err.message);
+            ok = false;
+        } else {
+            f.type = given.type;
+            f.number = given.number;
+            f.qualifier = given.qualifier;
+            f.basis = given.basis;
+            if ((given.text && !(f.text = strdup(given.text))) ||
+                (given.unit && !(f.unit = strdup(given.unit))) ||
+                (given.note && !(f.note = strdup(given.note))))
+                lc->oom = true;
+        }
     }
     if (ok && !lc->oom) {
         if (!(f.key = strdup(key)) || !grow((void **)fc->items, *fc->count, sizeof **fc->items))

@@ -46,6 +46,25 @@ typedef struct kh_run {
     const kh_override_applied *overrides;
     size_t overrides_count;
     const char *title;         /* e.g. "2024年度法治政府建设考核" or NULL */
+    /* Optional, for runs too large to hold in memory (kaohe batch): when
+     * full is set, an item's score may be LIGHT — without the facts each
+     * indicator read, its branch, and the explanation of an indicator that
+     * was scored (points, status, missing keys, errors, total, grade, rank
+     * and the explanations of the indicators awaiting review are there) —
+     * and its facts may hold only the extraction errors. Where the writers
+     * print facts, branches or those explanations they take the complete
+     * item from full(full_ctx, i) (kh_run_full_item); the pointer is valid
+     * until the next call. */
+    const kh_run_item *(*full)(void *full_ctx, size_t i);
+    void *full_ctx;
 } kh_run;
+
+/* Item i complete with its facts and explanations: run->items[i], or what
+ * run->full gives (the light item if that fails). */
+static inline const kh_run_item *kh_run_full_item(const kh_run *run, size_t i)
+{
+    const kh_run_item *it = run->full ? run->full(run->full_ctx, i) : NULL;
+    return it ? it : &run->items[i];
+}
 
 #endif

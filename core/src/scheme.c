@@ -38,13 +38,16 @@
 #include <cyaml/cyaml.h>
 #include <yaml.h>
 
+#include "facts_internal.h" /* kh_facts__key_ok */
 #include "scheme_internal.h"
 #include "sha256.h"
 
+#ifndef KH_PRINTF /* kaohe/plugin.h (through kaohe/facts.h) has it too */
 #if defined(__GNUC__)
 #define KH_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define KH_PRINTF(fmt, args)
+#endif
 #endif
 
 #define PATH_BUF 512                    /* a YAML path in a message */
@@ -1610,17 +1613,6 @@ static const char *script_name_problem(const char *name)
     return NULL;
 }
 
-/* family.name: lower-case ASCII letters and _ on both sides of one dot. */
-static bool fact_key_ok(const char *key)
-{
-    size_t family = strspn(key, "abcdefghijklmnopqrstuvwxyz_");
-    if (family == 0 || key[family] != '.')
-        return false;
-    const char *name = key + family + 1;
-    size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
-    return len > 0 && name[len] == '\0';
-}
-
 /* ------------------------------------------------------------------------ */
 /* Fingerprint                                                              */
 
@@ -1649,8 +1641,7 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Names of the lib/<name>.lua files (not hidden ones), sorted; none when lib/ is absent. */
-static int lib_scripts(const char *dir, char ***out, size_t *out_count)
+int kh_scheme__lib_scripts(const char *dir, char ***out, size_t *out_count)
 {
     *out = NULL;
     *out_count = 0;
@@ -1689,9 +1680,7 @@ static int lib_scripts(const char *dir, char ***out, size_t *out_count)
     }
     closedir(d);
     if (rc != KH_OK) {
-        for (size_t i = 0; i < count; i++)
-            free(names[i]);
-        free(names);
+        kh_scheme__lib_scripts_free(names, count);
         return rc;
     }
     if (count)
@@ -1699,6 +1688,13 @@ static int lib_scripts(const char *dir, char ***out, size_t *out_count)
     *out = names;
     *out_count = count;
     return KH_OK;
+}
+
+void kh_scheme__lib_scripts_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
 }
 
 /* scheme.yaml, then lib/<name>.lua by name, then each indicator's script in YAML
@@ -1713,15 +1709,13 @@ static int fingerprint(load_ctx *lc, kh_scheme *s)
     char **libs = NULL;
     size_t libs_count = 0;
     if (rc == KH_OK)
-        rc = lib_scripts(s->dir, &libs, &libs_count);
+        rc = kh_scheme__lib_scripts(s->dir, &libs, &libs_count);
     for (size_t i = 0; rc == KH_OK && i < libs_count; i++) {
         char *path = join_path(s->dir, libs[i]);
         rc = path ? fingerprint_file(lc, &ctx, libs[i], path) : KH_ENOMEM;
         free(path);
     }
-    for (size_t i = 0; i < libs_count; i++)
-        free(libs[i]);
-    free(libs);
+    kh_scheme__lib_scripts_free(libs, libs_count);
     for (size_t i = 0; rc == KH_OK && i < s->indicators_count; i++) {
         const kh_indicator *ind = &s->indicators[i];
         if (script_name_problem(ind->script))
@@ -2210,7 +2204,7 @@ static void validate_indicator(validation *v, size_t i, const kh_indicator *ind)
         int line = locmap_linef(v->locs, "indicators[%zu].facts[%zu]", i, j);
         if (!line)
             line = ind->line;
-        if (!fact_key_ok(ind->facts[j])) {
+        if (!kh_facts__key_ok(ind->facts[j])) {
             report(v, false, line,
                    "indicators[%zu].facts[%zu]: \"%s\" is not a fact key "
                    "(family.name in a-z and _)",

@@ -1,7 +1,8 @@
 /*
- * scheme_internal.h — what scheme.c shares with its tests: the loader's size
- * limits and the translation of a libcyaml error log into a located
- * diagnostic. Not part of the public API.
+ * scheme_internal.h — what scheme.c shares with its tests and the other
+ * readers of a scheme directory: the loader's size limits, the translation
+ * of a libcyaml error log into a located diagnostic, and the list of a
+ * scheme's lib/<name>.lua files. Not part of the public API.
  */
 #ifndef KH_SCHEME_INTERNAL_H
 #define KH_SCHEME_INTERNAL_H
@@ -51,5 +52,14 @@ int kh_scheme__locmap_line(const kh_scheme__locmap *map, const char *path);
  * KH_ENOMEM. */
 int kh_scheme__cyaml_error(kh_diag_list *diags, const char *file,
                            const char *log, const kh_scheme__locmap *map);
+
+/* The scheme libraries in dir: "lib/<name>.lua" for every <name>.lua in
+ * dir/lib that is not hidden, sorted by byte order — the order they are
+ * fingerprinted (scheme.c), run before each script (score.c) and scanned
+ * (rulescheck.c) in. None when dir/lib does not exist. *out (caller owns;
+ * kh_scheme__lib_scripts_free) holds *count names. Returns KH_OK or
+ * KH_ENOMEM. */
+int kh_scheme__lib_scripts(const char *dir, char ***out, size_t *count);
+void kh_scheme__lib_scripts_free(char **names, size_t count);
 
 #endif

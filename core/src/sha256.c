@@ -2,6 +2,10 @@
  * sha256.c — SHA-256 as specified in FIPS 180-4, written from the standard
  * for kaohe (public-domain style, no outside code): fingerprints a scheme's
  * YAML and Lua files so a score can name exactly the rules that produced it.
+ * On x86-64 CPUs with the SHA extensions (Intel since Goldmont/Ice Lake, AMD
+ * since Zen) the blocks go through the SHA-NI instructions instead (chosen
+ * per call with __builtin_cpu_supports): about ten times faster, which
+ * matters for `kaohe batch`, whose parent hashes every input.
  */
 #include "sha256.h"
 
@@ -88,6 +92,69 @@ static void compress(uint32_t state[8], const uint8_t block[64])
     state[7] += h;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(KH_SHA256_NO_SHANI)
+#include <immintrin.h>
+#define KH_SHA256_HAVE_SHANI 1
+
+/* FIPS 180-4 6.2.2 for n consecutive 64-byte blocks with the SHA-NI
+ * instructions: four rounds per pair of sha256rnds2, the message schedule
+ * with sha256msg1/sha256msg2. The state is kept as ABEF and CDGH. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_shani(uint32_t state[8], const uint8_t *data, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)&state[0]);
+    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)&state[4]);
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);          /* CDAB */
+    s1 = _mm_shuffle_epi32(s1, 0x1B);            /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);    /* ABEF */
+    s1 = _mm_blend_epi16(s1, tmp, 0xF0);         /* CDGH */
+    for (; n > 0; n--, data += 64) {
+        __m128i save0 = s0, save1 = s1, m[4];
+        for (int g = 0; g < 16; g++) { /* rounds 4g .. 4g+3 */
+            if (g < 4)
+                m[g] = _mm_shuffle_epi8(
+                    _mm_loadu_si128((const __m128i *)(const void *)(data + 16 * g)), bswap);
+            __m128i msg = _mm_add_epi32(
+                m[g % 4],
+                _mm_loadu_si128((const __m128i *)(const void *)&round_constants[4 * g]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+            if (g >= 3 && g <= 14) {
+                __m128i t = _mm_alignr_epi8(m[g % 4], m[(g + 3) % 4], 4);
+                m[(g + 1) % 4] = _mm_add_epi32(m[(g + 1) % 4], t);
+                m[(g + 1) % 4] = _mm_sha256msg2_epu32(m[(g + 1) % 4], m[g % 4]);
+            }
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+            if (g >= 1 && g <= 12)
+                m[(g + 3) % 4] = _mm_sha256msg1_epu32(m[(g + 3) % 4], m[g % 4]);
+        }
+        s0 = _mm_add_epi32(s0, save0);
+        s1 = _mm_add_epi32(s1, save1);
+    }
+    tmp = _mm_shuffle_epi32(s0, 0x1B);           /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);            /* DCHG */
+    s0 = _mm_blend_epi16(tmp, s1, 0xF0);         /* DCBA */
+    s1 = _mm_alignr_epi8(s1, tmp, 8);            /* ABEF */
+    _mm_storeu_si128((__m128i *)(void *)&state[0], s0);
+    _mm_storeu_si128((__m128i *)(void *)&state[4], s1);
+}
+#endif
+
+/* n consecutive blocks, with SHA-NI when the CPU has it. */
+static void compress_blocks(uint32_t state[8], const uint8_t *data, size_t n)
+{
+#ifdef KH_SHA256_HAVE_SHANI
+    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1")) {
+        compress_shani(state, data, n);
+        return;
+    }
+#endif
+    for (; n > 0; n--, data += 64)
+        compress(state, data);
+}
+
 void kh_sha256_init(kh_sha256_ctx *ctx)
 {
     /* First 32 bits of the fractional parts of the square roots of the
@@ -115,11 +182,14 @@ void kh_sha256_update(kh_sha256_ctx *ctx, const void *data, size_t len)
         len -= take;
         if (ctx->block_len < 64)
             return;
-        compress(ctx->state, ctx->block);
+        compress_blocks(ctx->state, ctx->block, 1);
         ctx->block_len = 0;
     }
-    for (; len >= 64; p += 64, len -= 64)
-        compress(ctx->state, p);
+    if (len >= 64) {
+        compress_blocks(ctx->state, p, len / 64);
+        p += len / 64 * 64;
+        len %= 64;
+    }
     if (len > 0) {
         memcpy(ctx->block, p, len);
         ctx->block_len = len;
@@ -133,13 +203,13 @@ void kh_sha256_final(kh_sha256_ctx *ctx, uint8_t out[KH_SHA256_DIGEST_SIZE])
     ctx->block[ctx->block_len++] = 0x80;
     if (ctx->block_len > 56) {
         memset(ctx->block + ctx->block_len, 0, 64 - ctx->block_len);
-        compress(ctx->state, ctx->block);
+        compress_blocks(ctx->state, ctx->block, 1);
         ctx->block_len = 0;
     }
     memset(ctx->block + ctx->block_len, 0, 56 - ctx->block_len);
     for (int i = 0; i < 8; i++)
         ctx->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(ctx->state, ctx->block);
+    compress_blocks(ctx->state, ctx->block, 1);
     for (int i = 0; i < 8; i++)
         store_be32(out + 4 * i, ctx->state[i]);
     memset(ctx, 0, sizeof *ctx);

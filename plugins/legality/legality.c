@@ -25,111 +25,6 @@
 #define GAP(n) "[^,;。:!?\\n]{0," #n "}?"
 #define REVIEW "合法性(?:审查|审核)(?:\\(审[查核]\\))?"
 
-/* ---- traditional characters ---------------------------------------------- */
-
-/* Simplified → traditional form(s) of the characters this plugin's patterns
- * use, so a report in traditional characters (規範性文件, 調解, 審查) matches
- * too. Patterns are written in simplified characters and widened once in
- * init: 调 → [调調]. */
-static const char *const trad_pairs[][2] = {
-    {"万", "萬"}, {"与", "與"}, {"专", "專"}, {"业", "業"}, {"两", "兩"}, {"严", "嚴"},
-    {"个", "個"}, {"为", "為"}, {"举", "舉"}, {"乡", "鄉"}, {"争", "爭"}, {"于", "於"},
-    {"亿", "億"}, {"会", "會"}, {"体", "體"}, {"余", "餘"}, {"债", "債"}, {"关", "關"},
-    {"决", "決"}, {"况", "況"}, {"划", "劃"}, {"办", "辦"}, {"务", "務"}, {"动", "動"},
-    {"劳", "勞"}, {"区", "區"}, {"医", "醫"}, {"协", "協"}, {"县", "縣"}, {"参", "參"},
-    {"发", "發"}, {"后", "後"}, {"员", "員"}, {"围", "圍"}, {"坚", "堅"}, {"处", "處"},
-    {"备", "備"}, {"复", "復"}, {"实", "實"}, {"审", "審"}, {"对", "對"}, {"将", "將"},
-    {"应", "應"}, {"开", "開"}, {"态", "態"}, {"总", "總"}, {"报", "報"}, {"时", "時"},
-    {"机", "機"}, {"条", "條"}, {"来", "來"}, {"栏", "欄"}, {"检", "檢"}, {"汇", "匯彙"},
-    {"没", "沒"}, {"点", "點"}, {"环", "環"}, {"现", "現"}, {"盖", "蓋"}, {"确", "確"},
-    {"积", "積"}, {"类", "類"}, {"紧", "緊"}, {"纠", "糾"}, {"约", "約"}, {"级", "級"},
-    {"纳", "納"}, {"纷", "紛"}, {"组", "組"}, {"终", "終"}, {"经", "經"}, {"结", "結"},
-    {"绕", "繞"}, {"续", "續"}, {"舆", "輿"}, {"节", "節"}, {"范", "範"}, {"见", "見"},
-    {"规", "規"}, {"计", "計"}, {"认", "認"}, {"训", "訓"}, {"议", "議"}, {"讯", "訊"},
-    {"讼", "訟"}, {"设", "設"}, {"访", "訪"}, {"证", "證"}, {"诉", "訴"}, {"该", "該"},
-    {"详", "詳"}, {"请", "請"}, {"调", "調"}, {"负", "負"}, {"责", "責"}, {"资", "資"},
-    {"达", "達"}, {"过", "過"}, {"进", "進"}, {"迟", "遲"}, {"镇", "鎮"}, {"问", "問"},
-    {"间", "間"}, {"闻", "聞"}, {"险", "險"}, {"隐", "隱"}, {"页", "頁"}, {"项", "項"},
-    {"须", "須"}, {"顾", "顧"}, {"频", "頻"}, {"题", "題"}, {"风", "風"}, {"师", "師"},
-    {"着", "著"}, {"台", "臺"}, {"辖", "轄"}, {"职", "職"}, {"党", "黨"}, {"导", "導"},
-    {"层", "層"}, {"录", "錄"}, {"单", "單"}, {"门", "門"},
-};
-
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        return 2;
-    if ((c & 0xF0) == 0xE0)
-        return 3;
-    if ((c & 0xF8) == 0xF0)
-        return 4;
-    return 1;
-}
-
-/* pat with every mapped character widened to [简繁] ([简繁] inside a class:
- * 简繁). Returns a host->alloc'ed string, or NULL when out of memory. */
-static char *widen_trad(const kh_host *host, const char *pat)
-{
-    size_t n = strlen(pat);
-    char *out = host->alloc(host->ctx, n * 4 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    bool in_class = false;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)pat[i];
-        if (c == '\\') { /* an escape and the character it escapes */
-            size_t l = 1 + (i + 1 < n ? utf8_len((unsigned char)pat[i + 1]) : 0);
-            memcpy(out + o, pat + i, l);
-            o += l;
-            i += l;
-            continue;
-        }
-        if (c == '[' && !in_class)
-            in_class = true;
-        else if (c == ']' && in_class)
-            in_class = false;
-        size_t l = utf8_len(c);
-        const char *trad = NULL;
-        if (l == 3)
-            for (size_t t = 0; t < sizeof trad_pairs / sizeof trad_pairs[0] && !trad; t++)
-                if (memcmp(pat + i, trad_pairs[t][0], 3) == 0)
-                    trad = trad_pairs[t][1];
-        if (trad) {
-            size_t tl = strlen(trad);
-            if (!in_class)
-                out[o++] = '[';
-            memcpy(out + o, pat + i, 3);
-            o += 3;
-            memcpy(out + o, trad, tl);
-            o += tl;
-            if (!in_class)
-                out[o++] = ']';
-        } else {
-            memcpy(out + o, pat + i, l);
-            o += l;
-        }
-        i += l;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* khp_compile of the pattern widened to traditional characters. */
-static kh_re *compile_wide(khp *k, const char *pat)
-{
-    char *w = widen_trad(k->host, pat);
-    if (!w) {
-        k->host->log(k->host->ctx, KH_LOG_ERROR, "out of memory widening a pattern");
-        return NULL;
-    }
-    kh_re *re = khp_compile(k, w);
-    k->host->free(k->host->ctx, w);
-    return re;
-}
-
 typedef struct legality_state {
     khp k;
     kh_re *anchor;      /* 合法性审查 / 合法性审核 */
@@ -476,39 +371,39 @@ static int legality_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
-    st->anchor = compile_wide(&st->k, "合法性(?:审查|审核)");
-    st->count_verb = compile_wide(&st->k,
+    st->anchor = khp_compile(&st->k, "合法性(?:审查|审核)");
+    st->count_verb = khp_compile(&st->k,
         "(?<lg>合法性)?(?:审查|审核)(?:\\(审[查核]\\))?了?" GAP(40)
         "(?<num>" NUM ")(?:件|份|项)");
-    st->count_obj = compile_wide(&st->k,
+    st->count_obj = khp_compile(&st->k,
         "对" GAP(40) "(?<num>" NUM ")(?:件|份|项|"
         "个(?=" GAP(4) "(?:文件|决策|事项|议题|合同|协议|政策|方案)))(?<obj2>" GAP(30) ")"
         "(?:进行|开展|作|做|实施)了?" REVIEW);
-    st->count_pass = compile_wide(&st->k,
+    st->count_pass = khp_compile(&st->k,
         "(?<num>" NUM ")(?:件|份|项)" GAP(12)
         "(?:均|全部|都)?(?:已|已经)?(?:经过?|通过|进行了?|提交)了?" REVIEW);
-    st->rate = compile_wide(&st->k,
+    st->rate = khp_compile(&st->k,
         REVIEW "(?:覆盖)?(?<rt>率)?(?:[、和及与]" GAP(20) "率)*"
         "(?:均|都)?(?:达到|提高到|达|为|是|保持|实现)?(?:了|在)?(?<num>" PCT ")");
-    st->rate_pre = compile_wide(&st->k,
+    st->rate_pre = khp_compile(&st->k,
         "(?<num>" PCT ")(?:的)?(?:重大行政决策|规范性文件|文件|决策|议题|合同|事项)?"
         "(?:均)?(?:经过?|通过|进行了?|纳入)了?" REVIEW);
-    st->implied = compile_wide(&st->k,
+    st->implied = khp_compile(&st->k,
         "(?<cov>均|全部|一律|全都)(?:已|已经)?"
         "(?:按规定|依法|严格|按照规定|按程序|按要求|依程序)?"
         "(?:进行了?|经过?了?|通过了?|开展了?|履行了?|提交|提请|纳入)?了?(?:严格的?)?的?"
         REVIEW);
-    st->figure = compile_wide(&st->k, "(?:" NUM ")(?:件|份|项|个)");
-    st->verb_start = compile_wide(&st->k,
+    st->figure = khp_compile(&st->k, "(?:" NUM ")(?:件|份|项|个)");
+    st->verb_start = khp_compile(&st->k,
         "\\G(?:今年以来|全年|一年来|20[0-9]{2}年度?)?(?:共|累计|共计|全年共|先后)?(?:审查|审核)");
-    st->subject = compile_wide(&st->k,
+    st->subject = khp_compile(&st->k,
         "决策|规范性文件|文件|议题|合同|协议|事项|政策措施|行政行为");
-    st->examples = compile_wide(&st->k, "》等|》、《");
-    st->off_topic = compile_wide(&st->k, "案例|培训|意见建议|制度|机制|问题|人员");
-    st->total = compile_wide(&st->k, "共|计|等");
-    st->adviser = compile_wide(&st->k, "法律顾问|律师");
-    st->review_word = compile_wide(&st->k, "合法性审");
-    st->negation = compile_wide(&st->k, "未|不|没");
+    st->examples = khp_compile(&st->k, "》等|》、《");
+    st->off_topic = khp_compile(&st->k, "案例|培训|意见建议|制度|机制|问题|人员");
+    st->total = khp_compile(&st->k, "共|计|等");
+    st->adviser = khp_compile(&st->k, "法律顾问|律师");
+    st->review_word = khp_compile(&st->k, "合法性审");
+    st->negation = khp_compile(&st->k, "未|不|没");
     if (!st->anchor || !st->count_verb || !st->count_obj || !st->count_pass ||
         !st->rate || !st->rate_pre || !st->implied || !st->figure ||
         !st->verb_start || !st->subject || !st->examples || !st->off_topic ||

@@ -27,111 +27,6 @@
 #define RATE_VERB "(?:均|都)?(?:达到|提高到|达|为|是|保持|实现|高达)?(?:了|在)?"
 #define MORE_RATES "(?:[、和及与]" GAP(12) "率)*"
 
-/* ---- traditional characters ---------------------------------------------- */
-
-/* Simplified → traditional form(s) of the characters this plugin's patterns
- * use, so a report in traditional characters (規範性文件, 調解, 審查) matches
- * too. Patterns are written in simplified characters and widened once in
- * init: 调 → [调調]. */
-static const char *const trad_pairs[][2] = {
-    {"万", "萬"}, {"与", "與"}, {"专", "專"}, {"业", "業"}, {"两", "兩"}, {"严", "嚴"},
-    {"个", "個"}, {"为", "為"}, {"举", "舉"}, {"乡", "鄉"}, {"争", "爭"}, {"于", "於"},
-    {"亿", "億"}, {"会", "會"}, {"体", "體"}, {"余", "餘"}, {"债", "債"}, {"关", "關"},
-    {"决", "決"}, {"况", "況"}, {"划", "劃"}, {"办", "辦"}, {"务", "務"}, {"动", "動"},
-    {"劳", "勞"}, {"区", "區"}, {"医", "醫"}, {"协", "協"}, {"县", "縣"}, {"参", "參"},
-    {"发", "發"}, {"后", "後"}, {"员", "員"}, {"围", "圍"}, {"坚", "堅"}, {"处", "處"},
-    {"备", "備"}, {"复", "復"}, {"实", "實"}, {"审", "審"}, {"对", "對"}, {"将", "將"},
-    {"应", "應"}, {"开", "開"}, {"态", "態"}, {"总", "總"}, {"报", "報"}, {"时", "時"},
-    {"机", "機"}, {"条", "條"}, {"来", "來"}, {"栏", "欄"}, {"检", "檢"}, {"汇", "匯彙"},
-    {"没", "沒"}, {"点", "點"}, {"环", "環"}, {"现", "現"}, {"盖", "蓋"}, {"确", "確"},
-    {"积", "積"}, {"类", "類"}, {"紧", "緊"}, {"纠", "糾"}, {"约", "約"}, {"级", "級"},
-    {"纳", "納"}, {"纷", "紛"}, {"组", "組"}, {"终", "終"}, {"经", "經"}, {"结", "結"},
-    {"绕", "繞"}, {"续", "續"}, {"舆", "輿"}, {"节", "節"}, {"范", "範"}, {"见", "見"},
-    {"规", "規"}, {"计", "計"}, {"认", "認"}, {"训", "訓"}, {"议", "議"}, {"讯", "訊"},
-    {"讼", "訟"}, {"设", "設"}, {"访", "訪"}, {"证", "證"}, {"诉", "訴"}, {"该", "該"},
-    {"详", "詳"}, {"请", "請"}, {"调", "調"}, {"负", "負"}, {"责", "責"}, {"资", "資"},
-    {"达", "達"}, {"过", "過"}, {"进", "進"}, {"迟", "遲"}, {"镇", "鎮"}, {"问", "問"},
-    {"间", "間"}, {"闻", "聞"}, {"险", "險"}, {"隐", "隱"}, {"页", "頁"}, {"项", "項"},
-    {"须", "須"}, {"顾", "顧"}, {"频", "頻"}, {"题", "題"}, {"风", "風"}, {"师", "師"},
-    {"着", "著"}, {"台", "臺"}, {"辖", "轄"}, {"职", "職"}, {"党", "黨"}, {"导", "導"},
-    {"层", "層"}, {"录", "錄"}, {"单", "單"}, {"门", "門"},
-};
-
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        return 2;
-    if ((c & 0xF0) == 0xE0)
-        return 3;
-    if ((c & 0xF8) == 0xF0)
-        return 4;
-    return 1;
-}
-
-/* pat with every mapped character widened to [简繁] ([简繁] inside a class:
- * 简繁). Returns a host->alloc'ed string, or NULL when out of memory. */
-static char *widen_trad(const kh_host *host, const char *pat)
-{
-    size_t n = strlen(pat);
-    char *out = host->alloc(host->ctx, n * 4 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    bool in_class = false;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)pat[i];
-        if (c == '\\') { /* an escape and the character it escapes */
-            size_t l = 1 + (i + 1 < n ? utf8_len((unsigned char)pat[i + 1]) : 0);
-            memcpy(out + o, pat + i, l);
-            o += l;
-            i += l;
-            continue;
-        }
-        if (c == '[' && !in_class)
-            in_class = true;
-        else if (c == ']' && in_class)
-            in_class = false;
-        size_t l = utf8_len(c);
-        const char *trad = NULL;
-        if (l == 3)
-            for (size_t t = 0; t < sizeof trad_pairs / sizeof trad_pairs[0] && !trad; t++)
-                if (memcmp(pat + i, trad_pairs[t][0], 3) == 0)
-                    trad = trad_pairs[t][1];
-        if (trad) {
-            size_t tl = strlen(trad);
-            if (!in_class)
-                out[o++] = '[';
-            memcpy(out + o, pat + i, 3);
-            o += 3;
-            memcpy(out + o, trad, tl);
-            o += tl;
-            if (!in_class)
-                out[o++] = ']';
-        } else {
-            memcpy(out + o, pat + i, l);
-            o += l;
-        }
-        i += l;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* khp_compile of the pattern widened to traditional characters. */
-static kh_re *compile_wide(khp *k, const char *pat)
-{
-    char *w = widen_trad(k->host, pat);
-    if (!w) {
-        k->host->log(k->host->ctx, KH_LOG_ERROR, "out of memory widening a pattern");
-        return NULL;
-    }
-    kh_re *re = khp_compile(k, w);
-    k->host->free(k->host->ctx, w);
-    return re;
-}
-
 typedef struct mediation_state {
     khp k;
     kh_re *anchor;      /* 调解 | 调处 | 化解 */
@@ -353,35 +248,35 @@ static int mediation_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
-    st->anchor = compile_wide(&st->k, "调解|调处|化解");
-    st->success = compile_wide(&st->k,
+    st->anchor = khp_compile(&st->k, "调解|调处|化解");
+    st->success = khp_compile(&st->k,
         "(?:(?:调解|调处|化解)成功|成功(?:调解|调处|化解))了?(?!率)" GAP(20)
         "(?<num>" NUM ")(?:件|起|宗)");
-    st->resolve = compile_wide(&st->k,
+    st->resolve = khp_compile(&st->k,
         "化解了?(?<obj>" GAP(16) ")(?:共|共计|合计)?(?<num>" NUM ")(?:件|起|宗)");
-    st->rate = compile_wide(&st->k,
+    st->rate = khp_compile(&st->k,
         "(?:调解|调处|化解)成功率" MORE_RATES RATE_VERB "(?<num>" PCT ")");
-    st->rate_loose = compile_wide(&st->k,
+    st->rate_loose = khp_compile(&st->k,
         "(?:矛盾)?纠纷(?:调处)?化解率" MORE_RATES RATE_VERB "(?<num>" PCT ")");
-    st->rate_bare = compile_wide(&st->k,
+    st->rate_bare = khp_compile(&st->k,
         "(?<![\\p{Han}])成功率" MORE_RATES RATE_VERB "(?<num>" PCT ")");
-    st->dispute = compile_wide(&st->k, "纠纷|矛盾|争议|案件");
-    st->not_dispute = compile_wide(&st->k, "信访|积案|风险|隐患|债务|问题|舆情");
-    st->court = compile_wide(&st->k,
+    st->dispute = khp_compile(&st->k, "纠纷|矛盾|争议|案件");
+    st->not_dispute = khp_compile(&st->k, "信访|积案|风险|隐患|债务|问题|舆情");
+    st->court = khp_compile(&st->k,
         "委派|委托调解|诉前|诉调|(?<!非)诉讼|法院|法庭|调撤|司法确认|审判|检察");
-    st->part = compile_wide(&st->k,
+    st->part = khp_compile(&st->k,
         "律师|律所|派出所|公安|交警|法律顾问|公证|仲裁|劳动争议|劳动人事|信访|复议|"
         "医调委|交调委|物业|去年以来|以来累计");
-    st->weak_part = compile_wide(&st->k, "其中|参与|协助");
-    st->body = compile_wide(&st->k,
+    st->weak_part = khp_compile(&st->k, "其中|参与|协助");
+    st->body = khp_compile(&st->k,
         "(?<pre>[\\p{Han}0-9]{0,8}?)(?:调委会|调解委员会|调解中心|调解室|调解工作室|"
         "工作室|司法所)");
-    st->town = compile_wide(&st->k,
+    st->town = khp_compile(&st->k,
         "(?<pre>[\\p{Han}]{2,6}?)(?:镇(?![街村镇])|街道|乡(?![镇村]))");
-    st->whole = compile_wide(&st->k, "各|全|级|个|所有|类|多|家|两|三");
-    st->whole_unit = compile_wide(&st->k, "全(?:区|县|市|旗)|各级|全辖区");
-    st->screening = compile_wide(&st->k, "排查|受理");
-    st->success_word = compile_wide(&st->k, "调解成功|成功调解|调处成功");
+    st->whole = khp_compile(&st->k, "各|全|级|个|所有|类|多|家|两|三");
+    st->whole_unit = khp_compile(&st->k, "全(?:区|县|市|旗)|各级|全辖区");
+    st->screening = khp_compile(&st->k, "排查|受理");
+    st->success_word = khp_compile(&st->k, "调解成功|成功调解|调处成功");
     if (!st->anchor || !st->success || !st->resolve || !st->rate || !st->rate_loose ||
         !st->rate_bare || !st->dispute || !st->not_dispute || !st->court ||
         !st->part || !st->weak_part || !st->body || !st->town || !st->whole ||

@@ -25,111 +25,6 @@
 #define FILE_VERB "(?:报送备案|报备|备案|报送?" GAP(10) "备案)"
 #define DOCS "规范性文件"
 
-/* ---- traditional characters ---------------------------------------------- */
-
-/* Simplified → traditional form(s) of the characters this plugin's patterns
- * use, so a report in traditional characters (規範性文件, 調解, 審查) matches
- * too. Patterns are written in simplified characters and widened once in
- * init: 调 → [调調]. */
-static const char *const trad_pairs[][2] = {
-    {"万", "萬"}, {"与", "與"}, {"专", "專"}, {"业", "業"}, {"两", "兩"}, {"严", "嚴"},
-    {"个", "個"}, {"为", "為"}, {"举", "舉"}, {"乡", "鄉"}, {"争", "爭"}, {"于", "於"},
-    {"亿", "億"}, {"会", "會"}, {"体", "體"}, {"余", "餘"}, {"债", "債"}, {"关", "關"},
-    {"决", "決"}, {"况", "況"}, {"划", "劃"}, {"办", "辦"}, {"务", "務"}, {"动", "動"},
-    {"劳", "勞"}, {"区", "區"}, {"医", "醫"}, {"协", "協"}, {"县", "縣"}, {"参", "參"},
-    {"发", "發"}, {"后", "後"}, {"员", "員"}, {"围", "圍"}, {"坚", "堅"}, {"处", "處"},
-    {"备", "備"}, {"复", "復"}, {"实", "實"}, {"审", "審"}, {"对", "對"}, {"将", "將"},
-    {"应", "應"}, {"开", "開"}, {"态", "態"}, {"总", "總"}, {"报", "報"}, {"时", "時"},
-    {"机", "機"}, {"条", "條"}, {"来", "來"}, {"栏", "欄"}, {"检", "檢"}, {"汇", "匯彙"},
-    {"没", "沒"}, {"点", "點"}, {"环", "環"}, {"现", "現"}, {"盖", "蓋"}, {"确", "確"},
-    {"积", "積"}, {"类", "類"}, {"紧", "緊"}, {"纠", "糾"}, {"约", "約"}, {"级", "級"},
-    {"纳", "納"}, {"纷", "紛"}, {"组", "組"}, {"终", "終"}, {"经", "經"}, {"结", "結"},
-    {"绕", "繞"}, {"续", "續"}, {"舆", "輿"}, {"节", "節"}, {"范", "範"}, {"见", "見"},
-    {"规", "規"}, {"计", "計"}, {"认", "認"}, {"训", "訓"}, {"议", "議"}, {"讯", "訊"},
-    {"讼", "訟"}, {"设", "設"}, {"访", "訪"}, {"证", "證"}, {"诉", "訴"}, {"该", "該"},
-    {"详", "詳"}, {"请", "請"}, {"调", "調"}, {"负", "負"}, {"责", "責"}, {"资", "資"},
-    {"达", "達"}, {"过", "過"}, {"进", "進"}, {"迟", "遲"}, {"镇", "鎮"}, {"问", "問"},
-    {"间", "間"}, {"闻", "聞"}, {"险", "險"}, {"隐", "隱"}, {"页", "頁"}, {"项", "項"},
-    {"须", "須"}, {"顾", "顧"}, {"频", "頻"}, {"题", "題"}, {"风", "風"}, {"师", "師"},
-    {"着", "著"}, {"台", "臺"}, {"辖", "轄"}, {"职", "職"}, {"党", "黨"}, {"导", "導"},
-    {"层", "層"}, {"录", "錄"}, {"单", "單"}, {"门", "門"},
-};
-
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        return 2;
-    if ((c & 0xF0) == 0xE0)
-        return 3;
-    if ((c & 0xF8) == 0xF0)
-        return 4;
-    return 1;
-}
-
-/* pat with every mapped character widened to [简繁] ([简繁] inside a class:
- * 简繁). Returns a host->alloc'ed string, or NULL when out of memory. */
-static char *widen_trad(const kh_host *host, const char *pat)
-{
-    size_t n = strlen(pat);
-    char *out = host->alloc(host->ctx, n * 4 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    bool in_class = false;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)pat[i];
-        if (c == '\\') { /* an escape and the character it escapes */
-            size_t l = 1 + (i + 1 < n ? utf8_len((unsigned char)pat[i + 1]) : 0);
-            memcpy(out + o, pat + i, l);
-            o += l;
-            i += l;
-            continue;
-        }
-        if (c == '[' && !in_class)
-            in_class = true;
-        else if (c == ']' && in_class)
-            in_class = false;
-        size_t l = utf8_len(c);
-        const char *trad = NULL;
-        if (l == 3)
-            for (size_t t = 0; t < sizeof trad_pairs / sizeof trad_pairs[0] && !trad; t++)
-                if (memcmp(pat + i, trad_pairs[t][0], 3) == 0)
-                    trad = trad_pairs[t][1];
-        if (trad) {
-            size_t tl = strlen(trad);
-            if (!in_class)
-                out[o++] = '[';
-            memcpy(out + o, pat + i, 3);
-            o += 3;
-            memcpy(out + o, trad, tl);
-            o += tl;
-            if (!in_class)
-                out[o++] = ']';
-        } else {
-            memcpy(out + o, pat + i, l);
-            o += l;
-        }
-        i += l;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* khp_compile of the pattern widened to traditional characters. */
-static kh_re *compile_wide(khp *k, const char *pat)
-{
-    char *w = widen_trad(k->host, pat);
-    if (!w) {
-        k->host->log(k->host->ctx, KH_LOG_ERROR, "out of memory widening a pattern");
-        return NULL;
-    }
-    kh_re *re = khp_compile(k, w);
-    k->host->free(k->host->ctx, w);
-    return re;
-}
-
 typedef struct normative_state {
     khp k;
     kh_re *anchor;      /* 规范性文件 | 报备率 | 备案率 */
@@ -451,41 +346,41 @@ static int normative_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
-    st->anchor = compile_wide(&st->k, DOCS "|(?:报备|备案)(?:及时)?率");
-    st->filed_vo = compile_wide(&st->k,
+    st->anchor = khp_compile(&st->k, DOCS "|(?:报备|备案)(?:及时)?率");
+    st->filed_vo = khp_compile(&st->k,
         "(?:(?:制定|制发|出台|印发|发布|起草)(?:并|后|和)?)?"
         "(?:依法|按规定|按时|及时)?(?:向" GAP(12) ")?" FILE_VERB "了?"
         "(?<obj>" GAP(30) ")" DOCS "(?:共|共计|合计)?(?<num>" NUM ")(?:件|份|个)");
-    st->filed_ov = compile_wide(&st->k,
+    st->filed_ov = khp_compile(&st->k,
         DOCS GAP(12) "(?:向" GAP(12) ")?" FILE_VERB "了?(?:共|共计|合计)?"
         "(?<num>" NUM ")(?:件|份|个)");
-    st->filed_bare = compile_wide(&st->k,
+    st->filed_bare = khp_compile(&st->k,
         "(?<![\\p{Han}])(?:向" GAP(12) ")?" FILE_VERB "了?(?:共|共计|合计)?"
         "(?<num>" NUM ")(?:件|份|个)");
-    st->issued = compile_wide(&st->k,
+    st->issued = khp_compile(&st->k,
         DOCS "(?:共|共计|合计)?(?<num>" NUM ")(?:件|份|个)");
-    st->rate = compile_wide(&st->k,
+    st->rate = khp_compile(&st->k,
         "(?<term>(?:报备|备案)(?:及时)?率)(?:[、和及与]" GAP(20) "率)*"
         "(?:均|都)?(?:达到|提高到|达|为|是|保持|实现)?(?:了|在)?(?<num>" PCT ")");
-    st->rate_pre = compile_wide(&st->k,
+    st->rate_pre = khp_compile(&st->k,
         "(?<num>" PCT ")(?:按时|及时|按规定)?(?:报送备案|报备|备案)(?!审查)");
-    st->implied = compile_wide(&st->k,
+    st->implied = khp_compile(&st->k,
         "(?<cov>全部|均|一律|全都)(?:已|已经)?(?:按规定|按时|及时|依法|按要求|按程序)?"
         GAP(12) FILE_VERB);
-    st->unfiled = compile_wide(&st->k,
+    st->unfiled = khp_compile(&st->k,
         "(?:未按规定|未按时|未及时|未|逾期|迟报|漏报|延迟)(?:报送备案|报备|备案)的?"
         "(?:" DOCS ")?(?:共|共计)?(?<num>" NUM ")(?:件|份|个)");
-    st->unfiled_ov = compile_wide(&st->k,
+    st->unfiled_ov = khp_compile(&st->k,
         DOCS GAP(10) "(?:未按规定|未按时|未及时|逾期|迟报|漏报)(?:报送备案|报备|备案)"
         "(?:的)?(?:共|共计)?(?<num>" NUM ")(?:件|份|个)");
-    st->negation = compile_wide(&st->k, "未|不|没有|尚|须|应|需");
-    st->issue_verb = compile_wide(&st->k, "制定|制发|出台|印发|发布|起草|下发");
-    st->docs = compile_wide(&st->k, DOCS);
-    st->file_word = compile_wide(&st->k, "文件");
-    st->not_filed = compile_wide(&st->k, "未|逾期");
-    st->review_word = compile_wide(&st->k, "审查");
-    st->timely = compile_wide(&st->k, "及时");
-    st->among = compile_wide(&st->k, "其中");
+    st->negation = khp_compile(&st->k, "未|不|没有|尚|须|应|需");
+    st->issue_verb = khp_compile(&st->k, "制定|制发|出台|印发|发布|起草|下发");
+    st->docs = khp_compile(&st->k, DOCS);
+    st->file_word = khp_compile(&st->k, "文件");
+    st->not_filed = khp_compile(&st->k, "未|逾期");
+    st->review_word = khp_compile(&st->k, "审查");
+    st->timely = khp_compile(&st->k, "及时");
+    st->among = khp_compile(&st->k, "其中");
     if (!st->anchor || !st->filed_vo || !st->filed_ov || !st->filed_bare || !st->issued || !st->rate ||
         !st->rate_pre || !st->implied || !st->unfiled || !st->unfiled_ov ||
         !st->negation || !st->issue_verb || !st->docs || !st->file_word ||

@@ -15,8 +15,9 @@
  * figures, the unit as 被申请人, higher levels (全省, 全市 in a district's
  * report), and the shared scope rules of khp_scope().
  *
- * Patterns are written in simplified characters and widened at init to the
- * traditional forms of the same characters (復議, 審結 …).
+ * Patterns are in simplified characters only: the document normaliser
+ * reads a report in traditional characters (復議, 審結 …) as simplified
+ * (OpenCC t2s) before any plugin sees it.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,87 +25,6 @@
 
 #include "kaohe/plugin.h"
 #include "khp.h"
-
-/* ---- traditional-character widening (same as litigation.c) ------- */
-
-/* Simplified → traditional for the characters the patterns use. */
-static const char *const trad_pairs[][2] = {
-    {"复", "復"}, {"议", "議"}, {"诉", "訴"}, {"讼", "訟"}, {"应", "應"},
-    {"审", "審"}, {"结", "結"}, {"纠", "糾"}, {"错", "錯"}, {"负", "負"},
-    {"责", "責"}, {"败", "敗"}, {"办", "辦"}, {"变", "變"}, {"确", "確"},
-    {"认", "認"}, {"违", "違"}, {"销", "銷"}, {"区", "區"}, {"发", "發"},
-    {"为", "為"}, {"机", "機"}, {"关", "關"}, {"请", "請"}, {"驳", "駁"},
-    {"维", "維"}, {"调", "調"}, {"实", "實"}, {"现", "現"}, {"规", "規"},
-    {"达", "達"}, {"数", "數"}, {"计", "計"}, {"县", "縣"}, {"处", "處"},
-    {"门", "門"}, {"经", "經"}, {"个", "個"}, {"级", "級"}, {"国", "國"},
-    {"执", "執"}, {"盖", "蓋"}, {"员", "員"}, {"职", "職"}, {"较", "較"},
-    {"长", "長"}, {"减", "減"}, {"单", "單"}, {"约", "約"}, {"两", "兩"},
-    {"进", "進"}, {"动", "動"}, {"总", "總"}, {"争", "爭"}, {"导", "導"},
-    {"励", "勵"}, {"顾", "顧"}, {"问", "問"}, {"胜", "勝"}, {"转", "轉"},
-    {"终", "終"}, {"访", "訪"}, {"举", "舉"}, {"报", "報"}, {"罚", "罰"},
-    {"纷", "紛"}, {"过", "過"}, {"托", "託"}, {"师", "師"}, {"没", "沒"},
-    {"须", "須"}, {"设", "設"}, {"坚", "堅"}, {"标", "標"}, {"护", "護"},
-    {"强", "強"}, {"乡", "鄉"}, {"镇", "鎮"}, {"侦", "偵"}, {"论", "論"},
-    {"无", "無"}, {"决", "決"}, {"协", "協"}, {"参", "參"}, {"与", "與"},
-    {"声", "聲"}, {"监", "監"}, {"题", "題"}, {"览", "覽"}, {"内", "內"},
-    {"险", "險"}, {"并", "並"}, {"则", "則"}, {"当", "當"}, {"于", "於"},
-    {"万", "萬"}, {"亿", "億"}, {"场", "場"}, {"尽", "盡"}, {"听", "聽"},
-    {"类", "類"}, {"点", "點"}, {"见", "見"}, {"来", "來"}, {"询", "詢"},
-    {"证", "證"}, {"综", "綜"}, {"项", "項"}, {"专", "專"},
-};
-
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) return 2;
-    if ((c & 0xF0) == 0xE0) return 3;
-    if ((c & 0xF8) == 0xF0) return 4;
-    return 1;
-}
-
-/* Widen every mapped character of pat to [简繁] (or to 简繁 inside a class).
- * Returns a host->alloc'ed string (caller frees with host->free) or NULL. */
-static char *widen_trad(const kh_host *host, const char *pat)
-{
-    size_t n = strlen(pat);
-    char *out = host->alloc(host->ctx, n * 3 + 1);
-    if (!out) return NULL;
-    size_t o = 0;
-    bool in_class = false;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)pat[i];
-        if (c == '\\') { /* copy the escape and the escaped character */
-            size_t l = 1 + (i + 1 < n ? utf8_len((unsigned char)pat[i + 1]) : 0);
-            memcpy(out + o, pat + i, l);
-            o += l, i += l;
-            continue;
-        }
-        if (c == '[' && !in_class) in_class = true;
-        else if (c == ']' && in_class) in_class = false;
-        size_t l = utf8_len(c);
-        const char *trad = NULL;
-        if (l == 3) {
-            for (size_t t = 0; t < sizeof trad_pairs / sizeof trad_pairs[0]; t++) {
-                if (memcmp(pat + i, trad_pairs[t][0], 3) == 0 &&
-                    strcmp(trad_pairs[t][0], trad_pairs[t][1]) != 0) {
-                    trad = trad_pairs[t][1];
-                    break;
-                }
-            }
-        }
-        if (trad) {
-            if (!in_class) out[o++] = '[';
-            memcpy(out + o, pat + i, 3), o += 3;
-            memcpy(out + o, trad, 3), o += 3;
-            if (!in_class) out[o++] = ']';
-        } else {
-            memcpy(out + o, pat + i, l), o += l;
-        }
-        i += l;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* ---- clause geometry ----------------------------------------------------- */
 
@@ -434,15 +354,6 @@ static void rev_fini(void *state)
     host->free(host->ctx, st);
 }
 
-static kh_re *compile_wide(khp *k, const char *pat)
-{
-    char *wide = widen_trad(k->host, pat);
-    if (!wide) return NULL;
-    kh_re *re = khp_compile(k, wide);
-    k->host->free(k->host->ctx, wide);
-    return re;
-}
-
 static int rev_init(const kh_host *host, const char *config, void **state)
 {
     (void)config;
@@ -456,7 +367,7 @@ static int rev_init(const kh_host *host, const char *config, void **state)
     }
     bool ok = true;
 #define COMPILE_ONE(name, pat) \
-    if (ok && !(st->name = compile_wide(&st->k, pat))) ok = false;
+    if (ok && !(st->name = khp_compile(&st->k, pat))) ok = false;
     REV_PATTERNS(COMPILE_ONE)
 #undef COMPILE_ONE
     if (!ok) {

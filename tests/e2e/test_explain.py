@@ -400,5 +400,47 @@ class DiffTest(KaoheTest, TempDir):
         self.assertIn("usage: kaohe diff", p.stdout)
 
 
+class IsolateTest(KaoheTest, TempDir):
+    """explain and diff --isolate: a crashing plugin fails its report only."""
+
+    def setUp(self):
+        from test_batch import HOSTILE, plugin_dir_with, with_marker
+        if not os.path.isdir(HOSTILE):
+            self.skipTest("hostile test plugins not built")
+        tmp = self.tmpdir()
+        self.plugins = plugin_dir_with(tmp, "segv")
+        self.segv = with_marker(tmp, "KH-TEST-SEGV", "zz-segv.txt")
+
+    def check_contained(self, p):
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"{self.segv}: plugin crash: ", p.stderr)
+        self.assertIn(f"while running plugin segv on {self.segv}", p.stderr)
+
+    def test_explain_isolate(self):
+        p0, plain = run_json("explain", "--format", "json", *ALL)
+        p1, iso = run_json("explain", "--isolate", "--format", "json", *ALL)
+        self.assertEqual((p0.returncode, p1.returncode), (0, 0), p1.stderr)
+        self.assertEqual(plain, iso)
+        p, d = run_json("explain", "--isolate", "--format", "json", "--plugins", self.plugins,
+                        WENDENG, self.segv, timeout=300)
+        self.check_contained(p)
+        res = {r["path"]: r for r in d["reports"]}
+        self.assertIsNotNone(res[WENDENG]["total"])
+        self.assertIsNone(res[self.segv]["total"])
+        self.assertIn("plugin crash", res[self.segv]["errors"][0])
+
+    def test_diff_isolate(self):
+        p0, plain = run_json("diff", "--format", "json", "--rules", RULES, "--rules", RULES, *ALL)
+        p1, iso = run_json("diff", "--isolate", "--format", "json", "--rules", RULES, "--rules",
+                           RULES, *ALL)
+        self.assertEqual((p0.returncode, p1.returncode), (0, 0), p1.stderr)
+        self.assertEqual(plain, iso)
+        p, d = run_json("diff", "--isolate", "--format", "json", "--plugins", self.plugins,
+                        "--rules", RULES, "--rules", RULES, WENDENG, self.segv, timeout=300)
+        self.check_contained(p)
+        res = {r["path"]: r for r in d["results"]}
+        self.assertIsNotNone(res[WENDENG]["a"]["total"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -89,6 +89,42 @@ class OverridesTest(KaoheTest):
         yic = self.by_unit(data)[os.path.join(REPORTS, "yicheng-2021.txt")]
         self.assertEqual(yic["unit"], "枣庄市峄城区")
 
+    def test_json_overridden_fact_carries_its_record(self):
+        p0, before = run_json("score", "--format", "json", *ALL)
+        p, data = run_json("score", "--format", "json", "--overrides", EXAMPLE, *ALL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        records = {(o["path"], o["key"]): o for o in data["overrides"]}
+        seen = set()
+        for r in data["results"]:
+            for ind in r["indicators"]:
+                for f in ind["facts"]:
+                    if f["origin"] != "override":
+                        self.assertNotIn("override", f)
+                        continue
+                    o = records[(r["path"], f["key"])]
+                    self.assertEqual(list(f["override"]),
+                                     ["reason", "author", "date", "replaced"])
+                    for k in ("reason", "author", "date", "replaced"):
+                        self.assertEqual(f["override"][k], o[k], (r["path"], f["key"], k))
+                    seen.add((r["path"], f["key"]))
+        # every override a rule read is marked in the fact, with the old value
+        self.assertIn((WENDENG, "litigation.cases"), seen)
+        self.assertIn((WENDENG, "proposals.reply_rate"), seen)
+        fz01 = self.indicator(self.by_unit(data)[WENDENG], "FZ-01")
+        cases = next(f for f in fz01["facts"] if f["key"] == "litigation.cases")
+        self.assertEqual(cases["override"], {"reason": "法院统计口径为26件（含2件跨年结案），报告写24件",
+                                             "author": "王敏", "date": "2025-03-04",
+                                             "replaced": 24})
+        fz04 = self.indicator(self.by_unit(data)[WENDENG], "FZ-04")
+        reply = next(f for f in fz04["facts"] if f["key"] == "proposals.reply_rate")
+        self.assertIsNone(reply["override"]["replaced"])
+        # without --overrides no fact has the object and there is no top-level array
+        self.assertNotIn("overrides", before)
+        for r in before["results"]:
+            for ind in r["indicators"]:
+                for f in ind["facts"]:
+                    self.assertNotIn("override", f)
+
     def test_empty_file_changes_nothing(self):
         p1, a = run_json("score", "--format", "json", WENDENG)
         p2, b = run_json("score", "--format", "json", "--overrides", self.write("[]\n"),
