@@ -37,6 +37,12 @@ void kh_engine_free(kh_engine *e)
     free(e);
 }
 
+void kh_engine__jit_patterns(kh_engine *e)
+{
+    if (e)
+        kh_pattern_cache_jit_all(e->patterns);
+}
+
 const kh_error *kh_engine_last_error(const kh_engine *e)
 {
     return &e->last;

@@ -64,6 +64,10 @@ void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
 int kh_engine__extract_each(struct kh_engine *e, const kh_document *doc, kh_factset **out,
                             void (*before)(void *ctx, const char *plugin), void *ctx);
 
+/* engine.c: JIT-compile every pattern the plugins compiled (pattern.h:
+ * kh_pattern_cache_jit_all), before forking children that extract. */
+void kh_engine__jit_patterns(struct kh_engine *e);
+
 /* loader.c: dlopen path and check its descriptor; on success *out is a new
  * slot (not yet initialised). On failure returns a KH_E* code with
  * "reason" (without the path) in reason. */

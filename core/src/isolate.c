@@ -204,6 +204,8 @@ int kh_isolate_extract_file(kh_engine *engine, const char *path,
         return KH_EIO;
     fflush(stdout);
     fflush(stderr);
+    /* the child's JIT code would die with it: compile it here, once */
+    kh_engine__jit_patterns(engine);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);

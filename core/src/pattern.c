@@ -192,6 +192,15 @@ int kh_pattern_compile_cached(kh_pattern_cache *cache, const char *pattern,
     return handle_new(rc, out, err, err_size);
 }
 
+void kh_pattern_cache_jit_all(kh_pattern_cache *cache)
+{
+    for (size_t i = 0; cache && i < cache->cap; i++) {
+        kh_re_code *rc = cache->slots[i];
+        if (rc && rc->jit == 0)
+            rc->jit = pcre2_jit_compile(rc->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
+    }
+}
+
 int kh_pattern_match(kh_re *re, const char *subject, size_t len, size_t start,
                      kh_match *m)
 {

@@ -41,6 +41,10 @@ void kh_pattern_cache_free(kh_pattern_cache *cache);
 /* kh_pattern_compile through cache (which may be NULL: no sharing). */
 int kh_pattern_compile_cached(kh_pattern_cache *cache, const char *pattern,
                               uint32_t flags, kh_re **out, char *err, size_t err_size);
+/* JIT-compile every pattern of cache not compiled yet: before fork()ing
+ * short-lived children (extract/score --isolate, one per report), which
+ * would otherwise each compile what they use and lose it. Accepts NULL. */
+void kh_pattern_cache_jit_all(kh_pattern_cache *cache);
 int kh_pattern_match(kh_re *re, const char *subject, size_t len, size_t start,
                      kh_match *m);
 int kh_pattern_group(const kh_re *re, const char *name);
