@@ -1526,8 +1526,8 @@ static int prepare(kh_document **out, const char *name, unsigned char *raw,
     z->text = NULL;
     z->segs = NULL;
     /* give back what the estimate over-reserved (cheap, in place) */
-    if (z->cap > doc->text_len + 1 + 4096) {
-        char *t = realloc(doc->text, doc->text_len + 1);
+    if (z->cap > doc->text_len + 1 + TEXT_PAD + 4096) {
+        char *t = realloc(doc->text, doc->text_len + 1 + TEXT_PAD); /* keep the pad */
         if (t)
             doc->text = t;
     }
