@@ -1,7 +1,9 @@
 /*
  * kh_test_util.h — shared helpers for the Check suites: run one plugin (or
- * all) over a piece of text and look facts up. Header-only (static
- * functions), included by tests/check_*.c.
+ * all) over a piece of text, the table runner of the plugin suites
+ * (KH_TEST_PLUGIN_SUITE: rows that must give a fact, rows that must not,
+ * seed reports against their gold), and a standard main. Header-only
+ * (static functions), included by tests/check_*.c.
  */
 #ifndef KH_TEST_UTIL_H
 #define KH_TEST_UTIL_H
