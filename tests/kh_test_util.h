@@ -147,9 +147,11 @@ static inline const char *kh_test__show(const kh_fact *f, char *buf, size_t size
  * whitespace ignored. `what` names the row in the message. */
 static inline void kh_test_check_evidence(const kh_fact *f, const char *want, const char *what)
 {
-    ck_assert_msg(f->evidence.text && *f->evidence.text &&
-                      f->evidence.norm_end > f->evidence.norm_start,
-                  "%s: %s has no evidence", what, f->key);
+    ck_assert_msg(f->evidence.text && *f->evidence.text, "%s: %s has no evidence text", what,
+                  f->key);
+    ck_assert_msg(f->evidence.norm_end > f->evidence.norm_start,
+                  "%s: %s has an empty evidence span [%zu, %zu)", what, f->key,
+                  f->evidence.norm_start, f->evidence.norm_end);
     if (!want)
         return;
     char *have = kh_test_squeeze(f->evidence.text), *need = kh_test_squeeze(want);
