@@ -130,6 +130,8 @@ START_TEST(test_overrides__errors_name_file_and_line)
                   err.message);
     ck_assert_msg(strstr(err.message, c->fragment), "case %d: '%s' lacks '%s'", _i,
                   err.message, c->fragment);
+    /* a failure leaves no half list behind */
+    ck_assert_msg(l.count == 0 && l.items == NULL, "case %d: %zu entries left", _i, l.count);
     kh_override_list_free(&l);
     unlink(path);
 }

@@ -4,48 +4,12 @@
  * reports, and the five seed reports against fixtures/gold (expectations
  * read from the gold files by eye).
  */
-#include <ctype.h>
-#include <math.h>
 
 #include "kh_test_util.h"
 
-#define PLUGIN "enforcement"
-
-/* A sentence and the fact it must yield. `evidence`: a substring of the
- * chosen fact's evidence (whitespace ignored), or NULL. */
-typedef struct pos_row {
-    const char *text;
-    const char *key;
-    double value;
-    kh_qualifier qualifier;
-    kh_basis basis;
-    const char *evidence;
-} pos_row;
-
-/* A sentence that must yield no fact for `key` (NULL: for any key of the
- * plugin). */
-typedef struct neg_row {
-    const char *text;
-    const char *key;
-} neg_row;
-
-typedef enum seed_expect { SEED_FACT, SEED_ABSENT, SEED_ANY } seed_expect;
-
-/* The gold of one seed report for one key: FACT (value, or `accept`),
- * ABSENT (neither in facts nor ambiguous), ANY (ambiguous). */
-typedef struct seed_row {
-    const char *seed;
-    const char *key;
-    seed_expect expect;
-    double value;
-    kh_qualifier qualifier;
-    double accept; /* NAN: none */
-    const char *evidence;
-} seed_row;
-
 static const char *const plugin_keys[] = { "enforcement.officers", NULL };
 
-static const pos_row positive[] = {
+static const kh_test_yield yields[] = {
     { "全区共有持证行政执法人员1256名。",
       "enforcement.officers", 1256, KH_QUAL_EXACT, KH_BASIS_STATED, "全区共有持证行政执法人员1256名" },
     { "目前,全市行政执法人员总数为3,420人。",
@@ -80,7 +44,7 @@ static const pos_row positive[] = {
       "enforcement.officers", 900, KH_QUAL_MORE_THAN, KH_BASIS_STATED, "全县900余名持证执法人员" },
 };
 
-static const neg_row negative[] = {
+static const kh_test_absent absents[] = {
     { "镇街共配备综合执法人员126名。", NULL },
     /* a district's report quoting the city above it */
     { "某市某区人民政府2023年法治政府建设情况报告\n全市共有行政执法人员1.2万名。", NULL },
@@ -102,126 +66,12 @@ static const neg_row negative[] = {
     { "对380名执法人员进行法律知识培训。", NULL },
 };
 
-static const seed_row seeds[] = {
-    { "chengyang-2024", "enforcement.officers", SEED_ABSENT, 0, KH_QUAL_EXACT, NAN, NULL },
-    { "rongcheng-2022", "enforcement.officers", SEED_ANY, 0, KH_QUAL_EXACT, NAN, NULL },
-    { "weihai-gaoqu-2017", "enforcement.officers", SEED_FACT, 201, KH_QUAL_EXACT, NAN, "全区现行201名行政执法人员" },
-    { "wendeng-2024", "enforcement.officers", SEED_FACT, 1000, KH_QUAL_MORE_THAN, NAN, "1000 余名持有" },
-    { "yicheng-2021", "enforcement.officers", SEED_ABSENT, 0, KH_QUAL_EXACT, NAN, NULL },
+static const kh_test_seed seeds[] = {
+    { "chengyang-2024", "enforcement.officers", KH_SEED_ABSENT },
+    { "rongcheng-2022", "enforcement.officers", KH_SEED_ANY },
+    { "weihai-gaoqu-2017", "enforcement.officers", KH_SEED_FACT, 201, KH_QUAL_EXACT, KH_BASIS_STATED, "全区现行201名行政执法人员" },
+    { "wendeng-2024", "enforcement.officers", KH_SEED_FACT, 1000, KH_QUAL_MORE_THAN, KH_BASIS_STATED, "1000 余名持有" },
+    { "yicheng-2021", "enforcement.officers", KH_SEED_ABSENT },
 };
 
-/* Copy of s without ASCII whitespace (caller frees). */
-static char *squeeze(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n + 1);
-    ck_assert_ptr_nonnull(out);
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isspace((unsigned char)s[i]))
-            out[j++] = s[i];
-    out[j] = '\0';
-    return out;
-}
-
-static void assert_evidence(const kh_fact *f, const char *want)
-{
-    ck_assert_ptr_nonnull(f->evidence.text);
-    char *have = squeeze(f->evidence.text);
-    char *need = squeeze(want);
-    ck_assert_msg(strstr(have, need) != NULL, "%s: evidence \"%s\" lacks \"%s\"", f->key,
-                  f->evidence.text, want);
-    free(have);
-    free(need);
-}
-
-START_TEST(test_plugin_enforcement__positive_rows)
-{
-    const pos_row *r = &positive[_i];
-    kh_factset *set = kh_test_extract(PLUGIN, r->text);
-    const kh_fact *f = kh_factset_get(set, r->key);
-    ck_assert_msg(f != NULL, "row %d: %s missing in \"%s\"", _i, r->key, r->text);
-    ck_assert_msg(fabs(f->number - r->value) < 1e-9, "row %d: %s = %g, want %g (\"%s\")", _i,
-                  r->key, f->number, r->value, r->text);
-    ck_assert_msg(f->qualifier == r->qualifier, "row %d: %s qualifier %d, want %d", _i,
-                  r->key, (int)f->qualifier, (int)r->qualifier);
-    ck_assert_msg(f->basis == r->basis, "row %d: %s basis %d, want %d", _i, r->key,
-                  (int)f->basis, (int)r->basis);
-    if (r->evidence)
-        assert_evidence(f, r->evidence);
-    kh_factset_free(set);
-}
-END_TEST
-
-START_TEST(test_plugin_enforcement__negative_rows)
-{
-    const neg_row *r = &negative[_i];
-    kh_factset *set = kh_test_extract(PLUGIN, r->text);
-    for (const char *const *k = plugin_keys; *k; k++) {
-        if (r->key && strcmp(r->key, *k) != 0)
-            continue;
-        const kh_fact *f = kh_factset_get(set, *k);
-        ck_assert_msg(f == NULL, "row %d: %s = %g from \"%s\" (evidence \"%s\")", _i, *k,
-                      f ? f->number : 0.0, r->text,
-                      f && f->evidence.text ? f->evidence.text : "");
-    }
-    kh_factset_free(set);
-}
-END_TEST
-
-START_TEST(test_plugin_enforcement__seed_reports)
-{
-    const seed_row *r = &seeds[_i];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/reports/%s.txt", KH_FIXTURES_DIR, r->seed);
-    kh_document *doc = NULL;
-    kh_error err;
-    ck_assert_msg(kh_document_load_file(&doc, path, NULL, &err) == KH_OK, "%s: %s", path,
-                  err.message);
-    kh_engine *e = kh_test_engine_with(PLUGIN);
-    kh_factset *set = NULL;
-    ck_assert_int_eq(kh_engine_extract(e, doc, &set), KH_OK);
-    const kh_fact *f = kh_factset_get(set, r->key);
-    switch (r->expect) {
-    case SEED_ABSENT:
-        ck_assert_msg(f == NULL, "%s: %s = %g should be absent (evidence \"%s\")", r->seed,
-                      r->key, f ? f->number : 0.0, f && f->evidence.text ? f->evidence.text : "");
-        break;
-    case SEED_FACT:
-        ck_assert_msg(f != NULL, "%s: %s missing", r->seed, r->key);
-        if (fabs(f->number - r->value) < 1e-9) {
-            ck_assert_msg(f->qualifier == r->qualifier, "%s: %s qualifier %d, want %d", r->seed,
-                          r->key, (int)f->qualifier, (int)r->qualifier);
-            assert_evidence(f, r->evidence);
-        } else {
-            ck_assert_msg(!isnan(r->accept) && fabs(f->number - r->accept) < 1e-9,
-                          "%s: %s = %g, want %g", r->seed, r->key, f->number, r->value);
-        }
-        break;
-    case SEED_ANY:
-        break;
-    }
-    kh_factset_free(set);
-    kh_engine_free(e);
-    kh_document_free(doc);
-}
-END_TEST
-
-#define N_ROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static Suite *kh_plugin_enforcement_suite(void)
-{
-    Suite *s = suite_create("plugin_enforcement");
-    TCase *tc = tcase_create("rows");
-    tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_plugin_enforcement__positive_rows, 0, N_ROWS(positive));
-    tcase_add_loop_test(tc, test_plugin_enforcement__negative_rows, 0, N_ROWS(negative));
-    suite_add_tcase(s, tc);
-    TCase *seed = tcase_create("seeds");
-    tcase_set_timeout(seed, 60);
-    tcase_add_loop_test(seed, test_plugin_enforcement__seed_reports, 0, N_ROWS(seeds));
-    suite_add_tcase(s, seed);
-    return s;
-}
-
-KH_TEST_MAIN(kh_plugin_enforcement_suite)
+KH_TEST_PLUGIN_SUITE(enforcement, plugin_keys, yields, absents, seeds)

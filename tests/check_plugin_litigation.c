@@ -3,12 +3,6 @@
  * report language that must (or must not) yield each litigation.* fact, and
  * the five seed reports against their gold expectations.
  */
-#include <check.h>
-#include <ctype.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "kh_test_util.h"
 
@@ -17,16 +11,11 @@
 #define LOST "litigation.lost"
 #define LOSS_RATE "litigation.loss_rate"
 
-typedef struct pos_row {
-    const char *text;
-    const char *key;
-    double value;
-    kh_qualifier qual;
-    kh_basis basis;
-} pos_row;
+/* A district's report title, so that 全市 names the level above. */
+#define DISTRICT_TITLE "某市某某区人民政府关于2023年法治政府建设情况的报告\n\n"
 
 /* Sentences in the language of such reports (not the seeds' wording). */
-static const pos_row positive[] = {
+static const kh_test_yield yields[] = {
     {"全区行政机关负责人出庭应诉率达到100%。", RATE, 100, KH_QUAL_EXACT, KH_BASIS_STATED},
     {"全年行政机关负责人出庭率为98.6％，较往年稳步提升。", RATE, 98.6, KH_QUAL_EXACT, KH_BASIS_STATED},
     {"行政机关负责人出庭应诉率提高到97.2%，较上年提高5个百分点。", RATE, 97.2, KH_QUAL_EXACT, KH_BASIS_STATED},
@@ -55,15 +44,7 @@ static const pos_row positive[] = {
     {"全区行政机关负责人出庭应诉率达96%以上。", RATE, 96, KH_QUAL_MORE_THAN, KH_BASIS_STATED},
 };
 
-typedef struct neg_row {
-    const char *text;
-    const char *key; /* must be absent */
-} neg_row;
-
-/* A district's report title, so that 全市 names the level above. */
-#define DISTRICT_TITLE "某市某某区人民政府关于2023年法治政府建设情况的报告\n\n"
-
-static const neg_row negative[] = {
+static const kh_test_absent absents[] = {
     {"在诉讼过程中，均按规定委托了相关工作人员出庭应诉。", RATE},
     {"要求各单位负责人出庭应诉率达到100%。", RATE},
     {"区政府将于年内实现行政机关负责人出庭应诉率100%。", RATE},
@@ -97,148 +78,27 @@ static const neg_row negative[] = {
     {"全区行政诉讼案件开庭审理58件。", CASES},
 };
 
-static void check_evidence_nonempty(const kh_factset *set, const char *key)
-{
-    const kh_fact *f = kh_factset_get(set, key);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(f->evidence.text);
-    ck_assert_msg(f->evidence.norm_end > f->evidence.norm_start, "empty evidence for %s", key);
-}
-
-START_TEST(test_plugin_litigation__positive_rows)
-{
-    const pos_row *row = &positive[_i];
-    kh_factset *set = kh_test_extract("litigation", row->text);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    ck_assert_msg(f != NULL, "row %d (%s): %s missing", _i, row->text, row->key);
-    ck_assert_msg(fabs(f->number - row->value) < 1e-9, "row %d (%s): %s = %g, want %g", _i,
-                  row->text, row->key, f->number, row->value);
-    ck_assert_msg(f->qualifier == row->qual, "row %d: qualifier %d, want %d", _i,
-                  (int)f->qualifier, (int)row->qual);
-    ck_assert_msg(f->basis == row->basis, "row %d: basis %d, want %d", _i, (int)f->basis,
-                  (int)row->basis);
-    check_evidence_nonempty(set, row->key);
-    kh_factset_free(set);
-}
-END_TEST
-
-START_TEST(test_plugin_litigation__negative_rows)
-{
-    const neg_row *row = &negative[_i];
-    kh_factset *set = kh_test_extract("litigation", row->text);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    ck_assert_msg(f == NULL, "row %d (%s): %s should be missing, got %g from \"%s\"", _i,
-                  row->text, row->key, f ? f->number : 0.0,
-                  f && f->evidence.text ? f->evidence.text : "");
-    kh_factset_free(set);
-}
-END_TEST
-
-/* ---- seeds --------------------------------------------------------------- */
-
-/* Expectations for this plugin's keys, read by eye from fixtures/gold/. A key
- * with evidence NULL must be absent. */
-typedef struct seed_row {
-    const char *seed;
-    const char *key;
-    double value;
-    kh_qualifier qual;
-    kh_basis basis;
-    const char *evidence; /* gold evidence; NULL = key must be absent */
-} seed_row;
-
-static const seed_row seeds[] = {
-    {"chengyang-2024", RATE, 0, 0, 0, NULL},
-    {"chengyang-2024", CASES, 0, 0, 0, NULL},
-    {"chengyang-2024", LOST, 0, 0, 0, NULL},
-    {"chengyang-2024", LOSS_RATE, 0, 0, 0, NULL},
-    {"rongcheng-2022", RATE, 0, 0, 0, NULL},
-    {"rongcheng-2022", CASES, 0, 0, 0, NULL},
-    {"rongcheng-2022", LOST, 0, 0, 0, NULL},
-    {"rongcheng-2022", LOSS_RATE, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", RATE, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", CASES, 28, KH_QUAL_EXACT, KH_BASIS_STATED, "全区新发生行政诉讼案件共28件"},
-    {"weihai-gaoqu-2017", LOST, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", LOSS_RATE, 0, 0, 0, NULL},
-    {"wendeng-2024", RATE, 100, KH_QUAL_EXACT, KH_BASIS_IMPLIED, "负责人均按规定出庭应诉"},
-    {"wendeng-2024", CASES, 24, KH_QUAL_EXACT, KH_BASIS_STATED, "行政诉讼案件共24件"},
-    {"wendeng-2024", LOST, 1, KH_QUAL_EXACT, KH_BASIS_STATED, "败诉1件"},
-    {"wendeng-2024", LOSS_RATE, 0, 0, 0, NULL},
-    {"yicheng-2021", RATE, 100, KH_QUAL_EXACT, KH_BASIS_STATED, "行政机关负责人出庭率 100%"},
-    {"yicheng-2021", CASES, 0, 0, 0, NULL},
-    {"yicheng-2021", LOST, 0, 0, 0, NULL},
-    {"yicheng-2021", LOSS_RATE, 0, 0, 0, NULL},
+static const kh_test_seed seeds[] = {
+    {"chengyang-2024", RATE, KH_SEED_ABSENT},
+    {"chengyang-2024", CASES, KH_SEED_ABSENT},
+    {"chengyang-2024", LOST, KH_SEED_ABSENT},
+    {"chengyang-2024", LOSS_RATE, KH_SEED_ABSENT},
+    {"rongcheng-2022", RATE, KH_SEED_ABSENT},
+    {"rongcheng-2022", CASES, KH_SEED_ABSENT},
+    {"rongcheng-2022", LOST, KH_SEED_ABSENT},
+    {"rongcheng-2022", LOSS_RATE, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", RATE, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", CASES, KH_SEED_FACT, 28, KH_QUAL_EXACT, KH_BASIS_STATED, "全区新发生行政诉讼案件共28件"},
+    {"weihai-gaoqu-2017", LOST, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", LOSS_RATE, KH_SEED_ABSENT},
+    {"wendeng-2024", RATE, KH_SEED_FACT, 100, KH_QUAL_EXACT, KH_BASIS_IMPLIED, "负责人均按规定出庭应诉"},
+    {"wendeng-2024", CASES, KH_SEED_FACT, 24, KH_QUAL_EXACT, KH_BASIS_STATED, "行政诉讼案件共24件"},
+    {"wendeng-2024", LOST, KH_SEED_FACT, 1, KH_QUAL_EXACT, KH_BASIS_STATED, "败诉1件"},
+    {"wendeng-2024", LOSS_RATE, KH_SEED_ABSENT},
+    {"yicheng-2021", RATE, KH_SEED_FACT, 100, KH_QUAL_EXACT, KH_BASIS_STATED, "行政机关负责人出庭率 100%"},
+    {"yicheng-2021", CASES, KH_SEED_ABSENT},
+    {"yicheng-2021", LOST, KH_SEED_ABSENT},
+    {"yicheng-2021", LOSS_RATE, KH_SEED_ABSENT},
 };
 
-/* s without ASCII whitespace and U+3000; caller frees. */
-static char *squeeze(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n + 1);
-    ck_assert_ptr_nonnull(out);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isspace((unsigned char)s[i])) continue;
-        if (i + 3 <= n && memcmp(s + i, "\xe3\x80\x80", 3) == 0) {
-            i += 2;
-            continue;
-        }
-        out[o++] = s[i];
-    }
-    out[o] = '\0';
-    return out;
-}
-
-START_TEST(test_plugin_litigation__seed_reports)
-{
-    const seed_row *row = &seeds[_i];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/reports/%s.txt", KH_FIXTURES_DIR, row->seed);
-    kh_document *doc = NULL;
-    kh_error err;
-    ck_assert_msg(kh_document_load_file(&doc, path, NULL, &err) == KH_OK, "%s: %s", path,
-                  err.message);
-    kh_engine *e = kh_test_engine_with("litigation");
-    kh_factset *set = NULL;
-    ck_assert_int_eq(kh_engine_extract(e, doc, &set), KH_OK);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    if (!row->evidence) {
-        ck_assert_msg(f == NULL, "%s: %s should be missing, got %g from \"%s\"", row->seed,
-                      row->key, f ? f->number : 0.0,
-                      f && f->evidence.text ? f->evidence.text : "");
-    } else {
-        ck_assert_msg(f != NULL, "%s: %s missing", row->seed, row->key);
-        ck_assert_msg(fabs(f->number - row->value) < 1e-9, "%s: %s = %g, want %g", row->seed,
-                      row->key, f->number, row->value);
-        ck_assert_int_eq(f->qualifier, row->qual);
-        ck_assert_int_eq(f->basis, row->basis);
-        ck_assert_ptr_nonnull(f->evidence.text);
-        char *have = squeeze(f->evidence.text), *want = squeeze(row->evidence);
-        ck_assert_msg(strstr(have, want) != NULL, "%s: %s evidence \"%s\" lacks \"%s\"",
-                      row->seed, row->key, f->evidence.text, row->evidence);
-        free(have);
-        free(want);
-    }
-    kh_factset_free(set);
-    kh_engine_free(e);
-    kh_document_free(doc);
-}
-END_TEST
-
-static Suite *kh_plugin_litigation_suite(void)
-{
-    Suite *s = suite_create("plugin_litigation");
-    TCase *tc = tcase_create("rows");
-    tcase_add_loop_test(tc, test_plugin_litigation__positive_rows, 0,
-                        (int)(sizeof positive / sizeof positive[0]));
-    tcase_add_loop_test(tc, test_plugin_litigation__negative_rows, 0,
-                        (int)(sizeof negative / sizeof negative[0]));
-    suite_add_tcase(s, tc);
-    TCase *seed = tcase_create("seeds");
-    tcase_add_loop_test(seed, test_plugin_litigation__seed_reports, 0,
-                        (int)(sizeof seeds / sizeof seeds[0]));
-    suite_add_tcase(s, seed);
-    return s;
-}
-
-KH_TEST_MAIN(kh_plugin_litigation_suite)
+KH_TEST_PLUGIN_SUITE(litigation, NULL, yields, absents, seeds)

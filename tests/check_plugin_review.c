@@ -3,12 +3,6 @@
  * report language that must (or must not) yield each review.* fact, and the
  * five seed reports against their gold expectations.
  */
-#include <check.h>
-#include <ctype.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "kh_test_util.h"
 
@@ -18,16 +12,11 @@
 #define CORRECTED "review.corrected"
 #define CRATE "review.correction_rate"
 
-typedef struct pos_row {
-    const char *text;
-    const char *key;
-    double value;
-    kh_qualifier qual;
-    kh_basis basis;
-} pos_row;
+/* A district's report title, so that 全市 names the level above. */
+#define DISTRICT_TITLE "某市某某区人民政府关于2023年法治政府建设情况的报告\n\n"
 
 /* Sentences in the language of such reports (not the seeds' wording). */
-static const pos_row positive[] = {
+static const kh_test_yield yields[] = {
     {"全年共收到行政复议申请86件，受理72件，审结65件。", RECEIVED, 86, KH_QUAL_EXACT, KH_BASIS_STATED},
     {"全年共收到行政复议申请86件，受理72件，审结65件。", ACCEPTED, 72, KH_QUAL_EXACT, KH_BASIS_STATED},
     {"全年共收到行政复议申请86件，受理72件，审结65件。", CLOSED, 65, KH_QUAL_EXACT, KH_BASIS_STATED},
@@ -50,15 +39,7 @@ static const pos_row positive[] = {
     {"行政复议案件审结115件，其中维持82件，撤销、确认违法等纠错18件。", CORRECTED, 18, KH_QUAL_EXACT, KH_BASIS_STATED},
 };
 
-typedef struct neg_row {
-    const char *text;
-    const char *key; /* must be absent */
-} neg_row;
-
-/* A district's report title, so that 全市 names the level above. */
-#define DISTRICT_TITLE "某市某某区人民政府关于2023年法治政府建设情况的报告\n\n"
-
-static const neg_row negative[] = {
+static const kh_test_absent absents[] = {
     {"上半年，共收到行政复议申请39件。", RECEIVED},
     {"不予受理行政复议申请5件。", ACCEPTED},
     {"区政府作出的行政行为在行政复议中被纠错3件。", CORRECTED},
@@ -84,153 +65,32 @@ static const neg_row negative[] = {
     {"行政复议服务窗口接待群众来访120人次。", RECEIVED},
 };
 
-static void check_evidence_nonempty(const kh_factset *set, const char *key)
-{
-    const kh_fact *f = kh_factset_get(set, key);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(f->evidence.text);
-    ck_assert_msg(f->evidence.norm_end > f->evidence.norm_start, "empty evidence for %s", key);
-}
-
-START_TEST(test_plugin_review__positive_rows)
-{
-    const pos_row *row = &positive[_i];
-    kh_factset *set = kh_test_extract("review", row->text);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    ck_assert_msg(f != NULL, "row %d (%s): %s missing", _i, row->text, row->key);
-    ck_assert_msg(fabs(f->number - row->value) < 1e-9, "row %d (%s): %s = %g, want %g", _i,
-                  row->text, row->key, f->number, row->value);
-    ck_assert_msg(f->qualifier == row->qual, "row %d: qualifier %d, want %d", _i,
-                  (int)f->qualifier, (int)row->qual);
-    ck_assert_msg(f->basis == row->basis, "row %d: basis %d, want %d", _i, (int)f->basis,
-                  (int)row->basis);
-    check_evidence_nonempty(set, row->key);
-    kh_factset_free(set);
-}
-END_TEST
-
-START_TEST(test_plugin_review__negative_rows)
-{
-    const neg_row *row = &negative[_i];
-    kh_factset *set = kh_test_extract("review", row->text);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    ck_assert_msg(f == NULL, "row %d (%s): %s should be missing, got %g from \"%s\"", _i,
-                  row->text, row->key, f ? f->number : 0.0,
-                  f && f->evidence.text ? f->evidence.text : "");
-    kh_factset_free(set);
-}
-END_TEST
-
-/* ---- seeds --------------------------------------------------------------- */
-
-/* Expectations for this plugin's keys, read by eye from fixtures/gold/. A key
- * with evidence NULL must be absent. */
-typedef struct seed_row {
-    const char *seed;
-    const char *key;
-    double value;
-    kh_qualifier qual;
-    kh_basis basis;
-    const char *evidence; /* gold evidence; NULL = key must be absent */
-} seed_row;
-
-static const seed_row seeds[] = {
-    {"chengyang-2024", RECEIVED, 0, 0, 0, NULL},
-    {"chengyang-2024", ACCEPTED, 666, KH_QUAL_EXACT, KH_BASIS_STATED, "受理行政复议案件666件"},
-    {"chengyang-2024", CLOSED, 594, KH_QUAL_EXACT, KH_BASIS_STATED, "结案594件"},
-    {"chengyang-2024", CORRECTED, 0, 0, 0, NULL},
-    {"chengyang-2024", CRATE, 0, 0, 0, NULL},
-    {"rongcheng-2022", RECEIVED, 0, 0, 0, NULL},
-    {"rongcheng-2022", ACCEPTED, 0, 0, 0, NULL},
-    {"rongcheng-2022", CLOSED, 0, 0, 0, NULL},
-    {"rongcheng-2022", CORRECTED, 0, 0, 0, NULL},
-    {"rongcheng-2022", CRATE, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", RECEIVED, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", ACCEPTED, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", CLOSED, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", CORRECTED, 0, 0, 0, NULL},
-    {"weihai-gaoqu-2017", CRATE, 0, 0, 0, NULL},
-    {"wendeng-2024", RECEIVED, 0, 0, 0, NULL},
-    {"wendeng-2024", ACCEPTED, 150, KH_QUAL_EXACT, KH_BASIS_STATED, "行政复议申请 150 件"},
-    {"wendeng-2024", CLOSED, 115, KH_QUAL_EXACT, KH_BASIS_STATED, "已结案 115 件"},
-    {"wendeng-2024", CORRECTED, 40, KH_QUAL_EXACT, KH_BASIS_STATED, "纠错 40 件"},
-    {"wendeng-2024", CRATE, 0, 0, 0, NULL},
-    {"yicheng-2021", RECEIVED, 39, KH_QUAL_EXACT, KH_BASIS_STATED, "共收到行政复议申请 39 件"},
-    {"yicheng-2021", ACCEPTED, 27, KH_QUAL_EXACT, KH_BASIS_STATED, "受理行政复议案件 27 件"},
-    {"yicheng-2021", CLOSED, 25, KH_QUAL_EXACT, KH_BASIS_STATED, "已审结 25 件"},
-    {"yicheng-2021", CORRECTED, 0, 0, 0, NULL},
-    {"yicheng-2021", CRATE, 0, 0, 0, NULL},
+static const kh_test_seed seeds[] = {
+    {"chengyang-2024", RECEIVED, KH_SEED_ABSENT},
+    {"chengyang-2024", ACCEPTED, KH_SEED_FACT, 666, KH_QUAL_EXACT, KH_BASIS_STATED, "受理行政复议案件666件"},
+    {"chengyang-2024", CLOSED, KH_SEED_FACT, 594, KH_QUAL_EXACT, KH_BASIS_STATED, "结案594件"},
+    {"chengyang-2024", CORRECTED, KH_SEED_ABSENT},
+    {"chengyang-2024", CRATE, KH_SEED_ABSENT},
+    {"rongcheng-2022", RECEIVED, KH_SEED_ABSENT},
+    {"rongcheng-2022", ACCEPTED, KH_SEED_ABSENT},
+    {"rongcheng-2022", CLOSED, KH_SEED_ABSENT},
+    {"rongcheng-2022", CORRECTED, KH_SEED_ABSENT},
+    {"rongcheng-2022", CRATE, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", RECEIVED, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", ACCEPTED, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", CLOSED, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", CORRECTED, KH_SEED_ABSENT},
+    {"weihai-gaoqu-2017", CRATE, KH_SEED_ABSENT},
+    {"wendeng-2024", RECEIVED, KH_SEED_ABSENT},
+    {"wendeng-2024", ACCEPTED, KH_SEED_FACT, 150, KH_QUAL_EXACT, KH_BASIS_STATED, "行政复议申请 150 件"},
+    {"wendeng-2024", CLOSED, KH_SEED_FACT, 115, KH_QUAL_EXACT, KH_BASIS_STATED, "已结案 115 件"},
+    {"wendeng-2024", CORRECTED, KH_SEED_FACT, 40, KH_QUAL_EXACT, KH_BASIS_STATED, "纠错 40 件"},
+    {"wendeng-2024", CRATE, KH_SEED_ABSENT},
+    {"yicheng-2021", RECEIVED, KH_SEED_FACT, 39, KH_QUAL_EXACT, KH_BASIS_STATED, "共收到行政复议申请 39 件"},
+    {"yicheng-2021", ACCEPTED, KH_SEED_FACT, 27, KH_QUAL_EXACT, KH_BASIS_STATED, "受理行政复议案件 27 件"},
+    {"yicheng-2021", CLOSED, KH_SEED_FACT, 25, KH_QUAL_EXACT, KH_BASIS_STATED, "已审结 25 件"},
+    {"yicheng-2021", CORRECTED, KH_SEED_ABSENT},
+    {"yicheng-2021", CRATE, KH_SEED_ABSENT},
 };
 
-/* s without ASCII whitespace and U+3000; caller frees. */
-static char *squeeze(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n + 1);
-    ck_assert_ptr_nonnull(out);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isspace((unsigned char)s[i])) continue;
-        if (i + 3 <= n && memcmp(s + i, "\xe3\x80\x80", 3) == 0) {
-            i += 2;
-            continue;
-        }
-        out[o++] = s[i];
-    }
-    out[o] = '\0';
-    return out;
-}
-
-START_TEST(test_plugin_review__seed_reports)
-{
-    const seed_row *row = &seeds[_i];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/reports/%s.txt", KH_FIXTURES_DIR, row->seed);
-    kh_document *doc = NULL;
-    kh_error err;
-    ck_assert_msg(kh_document_load_file(&doc, path, NULL, &err) == KH_OK, "%s: %s", path,
-                  err.message);
-    kh_engine *e = kh_test_engine_with("review");
-    kh_factset *set = NULL;
-    ck_assert_int_eq(kh_engine_extract(e, doc, &set), KH_OK);
-    const kh_fact *f = kh_factset_get(set, row->key);
-    if (!row->evidence) {
-        ck_assert_msg(f == NULL, "%s: %s should be missing, got %g from \"%s\"", row->seed,
-                      row->key, f ? f->number : 0.0,
-                      f && f->evidence.text ? f->evidence.text : "");
-    } else {
-        ck_assert_msg(f != NULL, "%s: %s missing", row->seed, row->key);
-        ck_assert_msg(fabs(f->number - row->value) < 1e-9, "%s: %s = %g, want %g", row->seed,
-                      row->key, f->number, row->value);
-        ck_assert_int_eq(f->qualifier, row->qual);
-        ck_assert_int_eq(f->basis, row->basis);
-        ck_assert_ptr_nonnull(f->evidence.text);
-        char *have = squeeze(f->evidence.text), *want = squeeze(row->evidence);
-        ck_assert_msg(strstr(have, want) != NULL, "%s: %s evidence \"%s\" lacks \"%s\"",
-                      row->seed, row->key, f->evidence.text, row->evidence);
-        free(have);
-        free(want);
-    }
-    kh_factset_free(set);
-    kh_engine_free(e);
-    kh_document_free(doc);
-}
-END_TEST
-
-static Suite *kh_plugin_review_suite(void)
-{
-    Suite *s = suite_create("plugin_review");
-    TCase *tc = tcase_create("rows");
-    tcase_add_loop_test(tc, test_plugin_review__positive_rows, 0,
-                        (int)(sizeof positive / sizeof positive[0]));
-    tcase_add_loop_test(tc, test_plugin_review__negative_rows, 0,
-                        (int)(sizeof negative / sizeof negative[0]));
-    suite_add_tcase(s, tc);
-    TCase *seed = tcase_create("seeds");
-    tcase_add_loop_test(seed, test_plugin_review__seed_reports, 0,
-                        (int)(sizeof seeds / sizeof seeds[0]));
-    suite_add_tcase(s, seed);
-    return s;
-}
-
-KH_TEST_MAIN(kh_plugin_review_suite)
+KH_TEST_PLUGIN_SUITE(review, NULL, yields, absents, seeds)

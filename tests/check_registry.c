@@ -222,12 +222,51 @@ START_TEST(test_registry__no_registry_is_unknown)
 }
 END_TEST
 
+/* A unit name longer than the note: the note keeps its status prefix, is
+ * cut on a character boundary and says so with "…". */
+START_TEST(test_registry__long_unit_note_is_cut_on_a_character)
+{
+    kh_registry *reg = load_ok(FIX "shandong.yaml");
+    for (size_t len = 490; len < 520; len++) { /* every cut position mod 3 */
+        char unit[700];
+        size_t n = 0;
+        while (n + 3 <= len) {
+            memcpy(unit + n, "某", 3);
+            n += 3;
+        }
+        while (n < len)
+            unit[n++] = 'x';
+        unit[n] = '\0';
+        kh_unit_match m;
+        kh_registry_identify(reg, unit, NULL, "不存在县", &m);
+        ck_assert_int_eq(m.status, KH_UNIT_UNKNOWN);
+        size_t nl = strlen(m.note);
+        ck_assert_msg(nl < sizeof m.note, "len %zu: note not terminated", len);
+        ck_assert_msg(strncmp(m.note, "unknown: ", 9) == 0, "len %zu: note '%s'", len, m.note);
+        ck_assert_msg(nl >= 3 && strcmp(m.note + nl - 3, "\u2026") == 0,
+                      "len %zu: note does not end in …: '%s'", len, m.note);
+        /* valid UTF-8: every lead byte is followed by its continuation bytes */
+        for (size_t i = 0; i < nl;) {
+            unsigned char b = (unsigned char)m.note[i];
+            size_t k = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
+            ck_assert_msg(k > 0 && i + k <= nl, "len %zu: broken UTF-8 at byte %zu", len, i);
+            for (size_t j = 1; j < k; j++)
+                ck_assert_msg(((unsigned char)m.note[i + j] & 0xC0) == 0x80,
+                              "len %zu: broken UTF-8 at byte %zu", len, i + j);
+            i += k;
+        }
+    }
+    kh_registry_free(reg);
+}
+END_TEST
+
 static Suite *kh_registry_suite(void)
 {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("registry");
     tcase_add_test(tc, test_registry__loads_fixture);
     tcase_add_test(tc, test_registry__default_registry_loads);
+    tcase_add_test(tc, test_registry__long_unit_note_is_cut_on_a_character);
     tcase_add_loop_test(tc, test_registry__bad_files_are_config_errors, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_loop_test(tc, test_registry__identifies, 0,

@@ -3,6 +3,7 @@
 
 #include <cyaml/cyaml.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +74,22 @@ int kh_events_load(kh_event_list *out, const char *path, kh_error *err)
         cyaml_free(&cfg, &list_schema, items, count);
         return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
     }
+    out->count = count;
+    bool copied = true;
     for (unsigned i = 0; i < count; i++) {
         kh_event *d = &out->items[i];
         d->unit = items[i].unit ? strdup(items[i].unit) : NULL;
         d->file = items[i].file ? strdup(items[i].file) : NULL;
         d->event = strdup(items[i].event);
         d->reason = items[i].reason ? strdup(items[i].reason) : NULL;
+        copied = copied && d->event && (d->unit || !items[i].unit) &&
+                 (d->file || !items[i].file) && (d->reason || !items[i].reason);
     }
-    out->count = count;
     cyaml_free(&cfg, &list_schema, items, count);
+    if (!copied) { /* no event with a NULL id (kh_events_for hands ids out) */
+        kh_event_list_free(out);
+        return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
+    }
     return KH_OK;
 }
 

@@ -579,6 +579,8 @@ done:
         cyaml_free(&cfg, &raw_list_schema, raw, count);
     free(lines.entries);
     free(buf);
+    if (rc != KH_OK) /* no half list (the entries before the bad one) */
+        kh_override_list_free(out);
     return rc;
 }
 

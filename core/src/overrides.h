@@ -72,7 +72,7 @@ typedef struct kh_override_list {
  * reason/author/unit, an unknown qualifier, the same unit and key twice.
  * Returns KH_OK, KH_ENOTFOUND (no file) or KH_ECONFIG with err filled (the
  * first problem). *out is the caller's; free with kh_override_list_free()
- * (also after a failure). */
+ * (also after a failure, which leaves it empty). */
 int kh_overrides_load(kh_override_list *out, const char *path, kh_error *err);
 void kh_override_list_free(kh_override_list *list); /* zeroes the list */
 

@@ -434,15 +434,76 @@ static bool names_parent(const char *context, const char *parent)
     return false;
 }
 
+/* Room finish_note needs in front of the reasons: "doubtful: " is the
+ * longest status prefix. */
+#define NOTE_PREFIX_MAX (sizeof "doubtful: " - 1)
+/* A further reason is started only with this much room left. */
+#define NOTE_REASON_MIN 16
+
+/* Append text to buf (size bytes, NUL-terminated). When it does not fit,
+ * append as much as fits ending on a UTF-8 character boundary, then "…",
+ * and return KH_ELIMIT; else KH_OK. */
+static int append_utf8(char *buf, size_t size, const char *text)
+{
+    static const char ellipsis[] = "\u2026";
+    size_t used = strlen(buf), n = strlen(text);
+    if (used + n < size) {
+        memcpy(buf + used, text, n + 1);
+        return KH_OK;
+    }
+    if (used + sizeof ellipsis > size)
+        return KH_ELIMIT; /* not even "…" fits */
+    size_t keep = size - used - sizeof ellipsis;
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80)
+        keep--; /* text[keep] would start the cut-off part: not mid-character */
+    memcpy(buf + used, text, keep);
+    memcpy(buf + used + keep, ellipsis, sizeof ellipsis);
+    return KH_ELIMIT;
+}
+
+/* Add "; reason" (or the first reason) to the note, keeping room for the
+ * status prefix finish_note adds; a reason that does not fit is cut on a
+ * character boundary and ends in "…". */
+KH_PRINTF(2, 3)
+static void add_reason(kh_unit_match *m, const char *fmt, ...)
+{
+    char reason[KH_UNIT_NOTE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    /* a reason vsnprintf cut (anywhere) is longer than limit below, so
+     * append_utf8 cuts it again, on a character boundary */
+    size_t limit = sizeof m->note - NOTE_PREFIX_MAX, used = strlen(m->note);
+    if (used && used + NOTE_REASON_MIN > limit)
+        return; /* full (an earlier reason was cut): no "…; …" */
+    if (used)
+        append_utf8(m->note, limit, "; ");
+    append_utf8(m->note, limit, reason);
+}
+
+/* "name, name, …": the candidates' names, whole names only; ", …" ends a
+ * list that does not fit in size bytes. */
 static void list_names(const cands *c, char *buf, size_t size)
 {
+    static const char more[] = ", \u2026";
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < c->n && used + 1 < size; i++) {
-        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", c->e[i]->name);
-        if (w < 0)
-            break;
-        used += (size_t)w < size - used ? (size_t)w : size - used - 1;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *sep = i ? ", " : "";
+        size_t need = strlen(sep) + strlen(c->e[i]->name);
+        /* keep room for ", …" unless this is the last name */
+        size_t room = size - used - 1 - (i + 1 < c->n ? sizeof more - 1 : 0);
+        if (need > room) {
+            if (used + sizeof more <= size)
+                memcpy(buf + used, more, sizeof more);
+            return;
+        }
+        memcpy(buf + used, sep, strlen(sep));
+        memcpy(buf + used + strlen(sep), c->e[i]->name, strlen(c->e[i]->name) + 1);
+        used += need;
     }
 }
 
@@ -467,22 +528,24 @@ static bool settle(const cands *c, const char *context1, const char *context2,
             list_names(c, names, sizeof names);
             out->status = KH_UNIT_DOUBTFUL;
             out->entry = NULL;
-            snprintf(out->note, sizeof out->note, "%s「%s」fits %zu units (%s)", source,
-                     c->matched, c->n, names);
+            out->note[0] = '\0';
+            add_reason(out, "%s「%s」fits %zu units (%s)", source, c->matched, c->n, names);
             return true;
         }
         out->entry = pick;
         out->status = c->how == HOW_ALIAS ? KH_UNIT_DOUBTFUL : KH_UNIT_MATCHED;
-        snprintf(out->note, sizeof out->note, "%s「%s」fits %zu units; %s named in the report settles it",
-                 source, c->matched, c->n, pick->parent);
+        out->note[0] = '\0';
+        add_reason(out, "%s「%s」fits %zu units; %s named in the report settles it", source,
+                   c->matched, c->n, pick->parent);
         return true;
     }
     pick = c->e[0];
     out->entry = pick;
     if (c->how == HOW_ALIAS) {
         out->status = KH_UNIT_DOUBTFUL;
-        snprintf(out->note, sizeof out->note, "%s「%s」matches only an alias of %s (%s)",
-                 source, c->matched, pick->name, pick->short_name);
+        out->note[0] = '\0';
+        add_reason(out, "%s「%s」matches only an alias of %s (%s)", source, c->matched,
+                   pick->name, pick->short_name);
     } else {
         out->status = KH_UNIT_MATCHED;
         out->note[0] = '\0';
@@ -490,32 +553,23 @@ static bool settle(const cands *c, const char *context1, const char *context2,
     return true;
 }
 
-/* Add "; reason" (or the first reason) to the note. */
-KH_PRINTF(2, 3)
-static void add_reason(kh_unit_match *m, const char *fmt, ...)
-{
-    size_t used = strlen(m->note);
-    if (used && used + 2 < sizeof m->note) {
-        memcpy(m->note + used, "; ", 3);
-        used += 2;
-    }
-    if (used + 1 >= sizeof m->note)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->note + used, sizeof m->note - used, fmt, ap);
-    va_end(ap);
-}
-
-/* Prefix the note with its status ("doubtful: …", "unknown: …"). */
-static void finish_note(kh_unit_match *m)
+/* Prefix the note with its status ("doubtful: …", "unknown: …"). KH_ELIMIT,
+ * leaving the note as it is, when the result would not fit (add_reason
+ * keeps room for it, so only a note written some other way can overflow). */
+static int finish_note(kh_unit_match *m)
 {
     if (m->status == KH_UNIT_MATCHED)
-        return;
-    char reasons[KH_UNIT_NOTE_MAX];
-    snprintf(reasons, sizeof reasons, "%s", m->note);
-    snprintf(m->note, sizeof m->note, "%s%s%s", kh_unit_status_name(m->status),
-             reasons[0] ? ": " : "", reasons);
+        return KH_OK;
+    const char *status = kh_unit_status_name(m->status);
+    size_t sl = strlen(status), nl = strlen(m->note);
+    size_t sep = nl ? 2 : 0;
+    if (sl + sep + nl >= sizeof m->note)
+        return KH_ELIMIT;
+    memmove(m->note + sl + sep, m->note, nl + 1);
+    memcpy(m->note, status, sl);
+    if (sep)
+        memcpy(m->note + sl, ": ", 2);
+    return KH_OK;
 }
 
 void kh_registry_identify(const kh_registry *reg, const char *unit,
@@ -530,7 +584,7 @@ void kh_registry_identify(const kh_registry *reg, const char *unit,
         hint = NULL;
     if (!reg) {
         add_reason(out, "no unit registry loaded");
-        finish_note(out);
+        (void)finish_note(out); /* fits: add_reason keeps room for the prefix */
         return;
     }
     cands c;
@@ -581,5 +635,5 @@ void kh_registry_identify(const kh_registry *reg, const char *unit,
                        h.entry->name);
         }
     }
-    finish_note(out);
+    (void)finish_note(out); /* fits: add_reason keeps room for the prefix */
 }

@@ -184,16 +184,22 @@ class LongLineScalingTest(KaoheTest):
         tmp = tempfile.mkdtemp(prefix="kaohe-long-line-")
         self.addCleanup(shutil.rmtree, tmp, True)
 
-        def timed(kib):
+        def timed(kib, runs=3):
+            # the fastest of a few runs: the 512 KiB run takes ~0.15 s, so
+            # one run slowed by a busy machine could make the ratio below
+            # look linear (an unexpected success, which fails the suite)
             path = os.path.join(tmp, f"{kib}k.txt")
             with open(path, "wb") as f:
                 f.write(one_line * max(1, kib * 1024 // len(one_line)))
-            t0 = time.monotonic()
-            p = run("extract", "--format", "json", path, timeout=600)
-            took = time.monotonic() - t0
-            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
-            note(f"the report repeated on one line, {kib} KiB", took)
-            return took
+            best = None
+            for _ in range(runs):
+                t0 = time.monotonic()
+                p = run("extract", "--format", "json", path, timeout=600)
+                took = time.monotonic() - t0
+                self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+                best = took if best is None else min(best, took)
+            note(f"the report repeated on one line, {kib} KiB (best of {runs})", best)
+            return best
 
         base = timed(16)        # start-up and plugin loading
         small = timed(512) - base

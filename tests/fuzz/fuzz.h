@@ -2,8 +2,9 @@
  * fuzz.h — what the fuzz harnesses in tests/fuzz share: the two libFuzzer
  * entry points every harness defines, an invariant check that reports and
  * aborts (a crash to libFuzzer, a failure to the ctest replay), a small
- * deterministic PRNG seeded from the input, and a UTF-8 validity check.
- * Header-only (static functions).
+ * deterministic PRNG seeded from the input, a UTF-8 validity check, and
+ * the private temporary directory the harnesses of file loaders write each
+ * input into. Header-only (static functions).
  *
  * Each harness is built twice (tests/fuzz/CMakeLists.txt): as a libFuzzer
  * binary with -DKH_FUZZ=ON (clang), and always as <harness>_replay, linked
@@ -13,12 +14,16 @@
 #ifndef KH_FUZZ_H
 #define KH_FUZZ_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* libFuzzer's entry points. Initialize runs once, before any input. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -109,6 +114,63 @@ static inline size_t kh_fuzz_utf8_invalid_at(const unsigned char *s, size_t n)
         i += len;
     }
     return n;
+}
+
+/* Write n bytes to path (created 0600 or truncated); an I/O error is an
+ * invariant violation (the harness cannot go on). */
+static inline void kh_fuzz_write_file(const char *path, const void *bytes, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    KH_FUZZ_CHECK(fd >= 0, "%s: %s", path, strerror(errno));
+    const char *p = bytes;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        KH_FUZZ_CHECK(w > 0, "%s: %s", path, strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    close(fd);
+}
+
+/* Make a private directory $TMPDIR/kaohe-<what>.XXXXXX (size bytes at dir)
+ * for the harness's files; the harness removes it at exit. */
+static inline void kh_fuzz_make_tmpdir(char *dir, size_t size, const char *what)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/kaohe-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+    KH_FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+}
+
+/* Whether the NUL-terminated s is well-formed UTF-8. */
+static inline bool kh_fuzz_is_utf8(const char *s)
+{
+    size_t n = strlen(s);
+    return kh_fuzz_utf8_invalid_at((const unsigned char *)s, n) == n;
+}
+
+/* The harness's private directory and its one input file (static storage,
+ * one pair per harness). */
+static inline char *kh_fuzz__path(int file)
+{
+    static char dir[4096], path[4200];
+    return file ? path : dir;
+}
+
+static inline void kh_fuzz__remove_input_file(void)
+{
+    unlink(kh_fuzz__path(1));
+    rmdir(kh_fuzz__path(0));
+}
+
+/* For the harness of a file loader: the path $TMPDIR/kaohe-<what>.XXXXXX/
+ * <name> it writes each input to (kh_fuzz_write_file); the file and its
+ * directory are removed at exit. Call once, from LLVMFuzzerInitialize. */
+static inline const char *kh_fuzz_input_file(const char *what, const char *name)
+{
+    kh_fuzz_make_tmpdir(kh_fuzz__path(0), 4096, what);
+    snprintf(kh_fuzz__path(1), 4200, "%s/%s", kh_fuzz__path(0), name);
+    atexit(kh_fuzz__remove_input_file);
+    return kh_fuzz__path(1);
 }
 
 #endif

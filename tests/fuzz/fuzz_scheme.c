@@ -12,11 +12,7 @@
  *     finds, params kh_scheme_param finds, grades sorted highest first;
  *   - validate returns KH_OK exactly when it added no error.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "kaohe/scheme.h"
 
@@ -29,20 +25,6 @@ static const char *const scripts[] = {
     "ok.lua", "m1.lua", "fzm1.lua", "fz01.lua", "fz02.lua", "fz03.lua",
     "fz04.lua", "fz05.lua", "fz06.lua", "fz07.lua", "fz08.lua", "fz09.lua",
     "fz10.lua", "fz11.lua", "fz12.lua", "rules/fz02.lua", "lib/util.lua", NULL};
-
-static void write_file(const char *path, const void *bytes, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    KH_FUZZ_CHECK(fd >= 0, "%s: %s", path, strerror(errno));
-    const char *p = bytes;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        KH_FUZZ_CHECK(w > 0, "%s: %s", path, strerror(errno));
-        p += w;
-        n -= (size_t)w;
-    }
-    close(fd);
-}
 
 static void remove_dir(void)
 {
@@ -63,9 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/kaohe-fuzz-scheme.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    KH_FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+    kh_fuzz_make_tmpdir(dir, sizeof dir, "fuzz-scheme");
     snprintf(yaml, sizeof yaml, "%s/scheme.yaml", dir);
     char path[4400];
     snprintf(path, sizeof path, "%s/rules", dir);
@@ -75,7 +55,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     static const char body[] = "return { points = 0, explanation = \"fuzz\" }\n";
     for (size_t i = 0; scripts[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, scripts[i]);
-        write_file(path, body, sizeof body - 1);
+        kh_fuzz_write_file(path, body, sizeof body - 1);
     }
     atexit(remove_dir);
     return 0;
@@ -127,7 +107,7 @@ static void check_scheme(const kh_scheme *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    write_file(yaml, data, size);
+    kh_fuzz_write_file(yaml, data, size);
     kh_scheme *s = NULL;
     kh_diag_list diags = {0};
     kh_error err;
