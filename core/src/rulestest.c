@@ -293,7 +293,7 @@ static void on_expect_field(load_ctx *lc, const char *key, const kh_ynode *k,
 {
     expect_fields *ef = ctx;
     kh_rulestest_expect *e = ef->e;
-    char what[300];
+    char what[640]; /* the parent's label (< 300 bytes) + "." + key */
     snprintf(what, sizeof what, "%s.%s", ef->what, key);
     const char *s;
     if (strcmp(key, "points") == 0) {
