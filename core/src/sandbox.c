@@ -70,6 +70,8 @@ struct kh_sandbox {
     void *refused_ptr;       /* the last refused request */
     size_t refused_osize, refused_nsize;
     volatile sig_atomic_t alarm; /* the watchdog timer fired this run */
+    int env_ref;             /* registry: the environment builder, or LUA_NOREF */
+    size_t env_size;         /* globals + libraries + _G */
 };
 
 /* ---- allocator ---------------------------------------------------------- */
@@ -876,6 +878,7 @@ int kh_sandbox_new(kh_sandbox **out, const kh_sandbox_limits *limits,
     if (!sb)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "sandbox: out of memory");
     sb->cap = SIZE_MAX;
+    sb->env_ref = LUA_NOREF;
     if (limits)
         sb->limits = *limits;
     if (sb->limits.instructions == 0)
@@ -946,6 +949,8 @@ static int sb_add_global(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->sb->globals_ref);
     lua_pushvalue(L, 2);
     lua_setfield(L, 3, a->name);
+    luaL_unref(L, LUA_REGISTRYINDEX, a->sb->env_ref); /* regenerated next run */
+    a->sb->env_ref = LUA_NOREF;
     return 0;
 }
 
@@ -1250,37 +1255,134 @@ static int sb_msgh(lua_State *L)
     return 1;
 }
 
+/* The environment builder: a Lua function, generated once per sandbox from
+ * the shared globals and the library templates, that fills the fresh
+ * environment it is given:
+ *
+ *     local e, G, L = ...
+ *     e["assert"] = G["assert"]  ...
+ *     local l = L["string"] e["string"] = {["byte"] = l["byte"], ...}  ...
+ *     e["_G"] = e
+ *
+ * Each field is one GETFIELD and one SETFIELD of the VM instead of a
+ * lua_next, lua_pushvalue, lua_insert and lua_rawset through the C API: the
+ * same tables with the same contents, built in a fraction of the time. The
+ * builder runs before the hook is armed, so no script is charged for its
+ * instructions, and its chunk name has no '=', so coverage never reports
+ * it. It is rebuilt when a global is added. */
+/* k as a Lua string literal in q (at least 4 * n + 3 bytes). */
+static void quote(char *q, const char *k, size_t n)
+{
+    *q++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+            snprintf(q, 5, "\\%03u", c);
+            q += 4;
+        } else {
+            *q++ = (char)c;
+        }
+    }
+    *q++ = '"';
+    *q = '\0';
+}
+
+#define ENV_KEY_MAX 128
+
+/* Append a piece of source text to the sequence at parts (*n pieces). */
+static void add_piece(lua_State *L, int parts, size_t *n)
+{
+    lua_rawseti(L, parts, (lua_Integer)++*n);
+}
+
+/* Append `<dst>[k] = <src>[k]<sep>` for every string key of the table at t
+ * (globals and library fields are named, so there are no others). Returns
+ * the number of keys. */
+static size_t add_copies(lua_State *L, int parts, size_t *n, int t, const char *dst,
+                         const char *src, const char *sep)
+{
+    size_t count = 0;
+    char q[4 * ENV_KEY_MAX + 3];
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        size_t len;
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue;
+        const char *k = lua_tolstring(L, -1, &len);
+        if (len > ENV_KEY_MAX)
+            luaL_error(L, "sandbox: global name longer than %d bytes", ENV_KEY_MAX);
+        quote(q, k, len);
+        lua_pushfstring(L, "%s[%s] = %s[%s]%s", dst, q, src, q, sep);
+        add_piece(L, parts, n);
+        count++;
+    }
+    return count;
+}
+
+/* Protected: generate and compile the builder; keep it in the registry. */
+static void make_env_builder(lua_State *L, kh_sandbox *sb)
+{
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->globals_ref);
+    int globals = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->libtpl_ref);
+    int tpl = lua_gettop(L);
+    lua_newtable(L);
+    int parts = lua_gettop(L);
+    size_t n = 0;
+    char q[4 * ENV_KEY_MAX + 3];
+    lua_pushliteral(L, "local e, G, L = ...\n");
+    add_piece(L, parts, &n);
+    size_t size = add_copies(L, parts, &n, globals, "e", "G", "\n") + 1; /* and _G */
+    lua_pushnil(L);
+    while (lua_next(L, tpl)) { /* name, lib */
+        size_t len;
+        const char *name = lua_tolstring(L, -2, &len);
+        if (len > ENV_KEY_MAX)
+            luaL_error(L, "sandbox: library name longer than %d bytes", ENV_KEY_MAX);
+        quote(q, name, len);
+        lua_pushfstring(L, "do local l = L[%s] e[%s] = {\n", q, q);
+        add_piece(L, parts, &n);
+        add_copies(L, parts, &n, lua_gettop(L), "", "l", ",\n");
+        lua_pushliteral(L, "} end\n");
+        add_piece(L, parts, &n);
+        lua_pop(L, 1);
+        size++;
+    }
+    lua_pushliteral(L, "e[\"_G\"] = e\n");
+    add_piece(L, parts, &n);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, parts, (lua_Integer)i);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *src = lua_tolstring(L, -1, &len);
+    if (luaL_loadbufferx(L, src, len, "(sandbox environment)", "t") != LUA_OK)
+        lua_error(L);
+    sb->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    sb->env_size = size;
+    lua_settop(L, top);
+}
+
+/* Leave the run's fresh environment on the stack: the shared globals, fresh
+ * copies of the library tables, _G. */
 static void build_env(lua_State *L, kh_sandbox *sb)
 {
-    lua_createtable(L, 0, 96);
+    if (sb->env_ref == LUA_NOREF)
+        make_env_builder(L, sb);
+    /* room for the globals, the libraries, _G and the embedder's per-run
+     * constants, so that no insertion rehashes */
+    lua_createtable(L, 0, (int)sb->env_size + 8);
     int env = lua_gettop(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->globals_ref);
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, env);
-    }
-    lua_pop(L, 1);
-    /* Fresh copies of the library tables: a run may change its own. */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->libtpl_ref);
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {             /* tpl, name, lib */
-        lua_createtable(L, 0, 32);        /* tpl, name, lib, copy */
-        lua_pushnil(L);
-        while (lua_next(L, -3)) {
-            lua_pushvalue(L, -2);
-            lua_insert(L, -2);
-            lua_rawset(L, -4);
-        }
-        lua_remove(L, -2);                /* tpl, name, copy */
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);                /* tpl, name, name, copy */
-        lua_rawset(L, env);
-    }
-    lua_pop(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->env_ref);
     lua_pushvalue(L, env);
-    lua_setfield(L, env, "_G");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->globals_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sb->libtpl_ref);
+    lua_call(L, 3, 0);
 }
 
 /* Push chunk id with its _ENV set to the table at env. */
@@ -1303,6 +1405,10 @@ static int sb_run(lua_State *L)
     if (a->prepare)
         a->prepare(L, 1, a->ctx);
     lua_settop(L, 1);
+    /* The limits apply from the first library on (the allocator's cap
+     * already covers the environment). A watchdog signal that came during
+     * the build left sb->alarm set, which the first hook call sees. */
+    lua_sethook(L, sb_hook, hook_mask(sb), sb->hook_count);
     for (size_t i = 0; i < sb->libs_count; i++) {
         push_chunk(L, sb, sb->libs[i], 1);
         lua_call(L, 0, 0);
@@ -1380,7 +1486,6 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     }
     sb->hook_count = sb->limits.instructions < HOOK_CHUNK
                          ? (int)sb->limits.instructions : HOOK_CHUNK;
-    lua_sethook(L, sb_hook, hook_mask(sb), sb->hook_count);
     watchdog wd;
     watchdog_arm(&wd, sb);
 
