@@ -34,8 +34,15 @@
  * fires, over a range a script chooses (a __len, or a sparse table whose
  * border is 2^40). */
 #define MAX_MOVE 1000000
+/* Garbage that may pile up between two full collections, at most: the
+ * collector is stopped (see kh_sandbox_run), so a run starts with a full
+ * collection only when the state grew by this much since the last one, or
+ * by a quarter of the memory limit if that is less. */
+#define COLLECT_EVERY ((size_t)1024 * 1024)
 
-enum trip { TRIP_NONE = 0, TRIP_INSTRUCTIONS, TRIP_MEMORY, TRIP_TIME };
+/* TRIP_RESTART: a run on a heap holding earlier runs' garbage reached its
+ * memory cap; it is abandoned and run again after a full collection. */
+enum trip { TRIP_NONE = 0, TRIP_INSTRUCTIONS, TRIP_MEMORY, TRIP_TIME, TRIP_RESTART };
 
 typedef struct chunk {
     char *name; /* owned: "fz01.lua" */
@@ -70,9 +77,17 @@ struct kh_sandbox {
     void *refused_ptr;       /* the last refused request */
     size_t refused_osize, refused_nsize;
     volatile sig_atomic_t alarm; /* the watchdog timer fired this run */
+    /* The collection schedule (kh_sandbox_run). allocs counts the blocks
+     * the allocator handed out; when it still equals allocs_collected the
+     * heap holds nothing but what survived the last full collection. */
+    unsigned long allocs, allocs_collected;
+    size_t collected_used;   /* bytes held right after that collection */
+    int restartable;         /* this run started with earlier garbage */
     int env_ref;             /* registry: the environment builder, or LUA_NOREF */
     size_t env_size;         /* globals + libraries + _G */
 };
+
+static void sb_hook(lua_State *L, lua_Debug *ar);
 
 /* ---- allocator ---------------------------------------------------------- */
 
@@ -88,6 +103,15 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize > old) {
         size_t grow = nsize - old;
         if (sb->used + grow < sb->used || sb->used + grow > sb->cap) {
+            if (sb->restartable && sb->trip == TRIP_NONE) {
+                /* Abandon this attempt (kh_sandbox_run reruns it on a
+                 * collected heap); nothing after this refusal, such as
+                 * Lua's emergency collection, can be seen by the script:
+                 * the hook raises on its next instruction. */
+                sb->trip = TRIP_RESTART;
+                sb->hook_count = 1;
+                lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, 1);
+            }
             sb->cap_refused = 1;
             sb->mem_refusals++;
             sb->refused_ptr = ptr;
@@ -108,6 +132,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         sb->refused_nsize = 0;
     }
     sb->used = sb->used - old + nsize;
+    sb->allocs++;
     return p;
 }
 
@@ -150,8 +175,6 @@ static void trip_message(const kh_sandbox *sb, enum trip t, char *buf, size_t si
         break;
     }
 }
-
-static void sb_hook(lua_State *L, lua_Debug *ar);
 
 /* The events the hook is armed for: the count, and lines in coverage mode. */
 static int hook_mask(const kh_sandbox *sb)
@@ -280,8 +303,10 @@ static int sb_xpcall(lua_State *L)
     return lua_gettop(L) - 2;
 }
 
-/* setmetatable without finalizers: a __gc would run outside any run's
- * limits (hooks are off in finalizers) and possibly during another run. */
+/* setmetatable without finalizers or weak tables: a __gc would run outside
+ * any run's limits (hooks are off in finalizers) and possibly during another
+ * run; a __mode would let a script watch when collections happen, which
+ * depends on what earlier runs left behind (docs/security.md). */
 static int sb_setmetatable(lua_State *L)
 {
     int t = lua_type(L, 2);
@@ -293,6 +318,11 @@ static int sb_setmetatable(lua_State *L)
         lua_pop(L, 1);
         if (gc != LUA_TNIL)
             return luaL_error(L, "__gc metamethods are not allowed in rules");
+        lua_pushliteral(L, "__mode");
+        int mode = lua_rawget(L, 2);
+        lua_pop(L, 1);
+        if (mode != LUA_TNIL)
+            return luaL_error(L, "__mode (weak tables) is not allowed in rules");
     }
     if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
         return luaL_error(L, "cannot change a protected metatable");
@@ -848,6 +878,14 @@ static int sb_setup(lua_State *L)
     return 0;
 }
 
+/* A full collection, and the note that the heap now holds only live data. */
+static void full_collect(kh_sandbox *sb)
+{
+    lua_gc(sb->L, LUA_GCCOLLECT);
+    sb->collected_used = sb->used;
+    sb->allocs_collected = sb->allocs;
+}
+
 int kh_sandbox_call(kh_sandbox *sb, lua_CFunction f, void *ud, kh_error *err,
                     const char *what)
 {
@@ -897,7 +935,11 @@ int kh_sandbox_new(kh_sandbox **out, const kh_sandbox_limits *limits,
         kh_sandbox_free(sb);
         return rc;
     }
-    lua_gc(sb->L, LUA_GCCOLLECT, 0);
+    /* From here on memory is reclaimed only by full collections: those
+     * kh_sandbox_run schedules between runs, and Lua's emergency one when
+     * the allocator refuses the cap (kh_sandbox_run explains why). */
+    lua_gc(sb->L, LUA_GCSTOP);
+    full_collect(sb);
     *out = sb;
     return KH_OK;
 }
@@ -1462,21 +1504,28 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     if (!lua_checkstack(L, 8))
         return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
 
-    struct run_args a = {sb, id, prepare, inspect, ctx};
-    lua_pushcfunction(L, sb_msgh);
-    lua_pushcfunction(L, sb_run);
-    lua_pushlightuserdata(L, &a);
+    /* The collector is stopped (kh_sandbox_new), so nothing is collected
+     * while a script runs unless the allocator refuses the cap and Lua makes
+     * its emergency collection. Garbage of earlier runs is swept by a full
+     * collection here once it passed COLLECT_EVERY (or a quarter of the
+     * memory limit), not before every run.
+     *
+     * A run that starts with such garbage on the heap ("restartable") and
+     * never reaches its cap saw no collection at all: what earlier runs
+     * left was invisible to it (and finalizers and weak tables are refused
+     * anyway). If it does reach its cap, where the cap lies relative to the
+     * earlier garbage would decide whether it fails, and when a collection
+     * happens: so the first refusal abandons the attempt (TRIP_RESTART, the
+     * hook raises on the next instruction and nothing catches it), and the
+     * run starts over after a full collection, under the same deadline,
+     * from a heap like the one every run started from before this
+     * schedule. prepare is then called again. */
+    size_t every = sb->limits.memory / 4 < COLLECT_EVERY ? sb->limits.memory / 4
+                                                         : COLLECT_EVERY;
+    if (sb->allocs != sb->allocs_collected && sb->used > sb->collected_used + every)
+        full_collect(sb);
+    int restartable = sb->allocs != sb->allocs_collected;
 
-    /* Every run starts from the same heap: without the garbage of earlier
-     * runs, whose collection mid-run would widen this run's cap (used +
-     * memory) and make a result depend on the reports scored before. */
-    lua_gc(L, LUA_GCCOLLECT, 0);
-    sb->trip = TRIP_NONE;
-    sb->executed = 0;
-    sb->cap_refused = 0;
-    sb->mem_refusals = 0;
-    sb->cap = sb->used + sb->limits.memory < sb->used ? SIZE_MAX
-                                                      : sb->used + sb->limits.memory;
     clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
     sb->deadline.tv_sec += (time_t)(sb->limits.timeout_ms / 1000);
     sb->deadline.tv_nsec += (long)(sb->limits.timeout_ms % 1000) * 1000000L;
@@ -1484,16 +1533,37 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
         sb->deadline.tv_sec++;
         sb->deadline.tv_nsec -= 1000000000L;
     }
-    sb->hook_count = sb->limits.instructions < HOOK_CHUNK
-                         ? (int)sb->limits.instructions : HOOK_CHUNK;
     watchdog wd;
     watchdog_arm(&wd, sb);
 
-    int status = lua_pcall(L, 1, 1, sb->top + 1);
+    struct run_args a = {sb, id, prepare, inspect, ctx};
+    int status;
+    for (;;) {
+        lua_pushcfunction(L, sb_msgh);
+        lua_pushcfunction(L, sb_run);
+        lua_pushlightuserdata(L, &a);
+        sb->trip = TRIP_NONE;
+        sb->executed = 0;
+        sb->cap_refused = 0;
+        sb->mem_refusals = 0;
+        sb->cap = sb->used + sb->limits.memory < sb->used ? SIZE_MAX
+                                                          : sb->used + sb->limits.memory;
+        sb->hook_count = sb->limits.instructions < HOOK_CHUNK
+                             ? (int)sb->limits.instructions : HOOK_CHUNK;
+        sb->restartable = restartable;
+        status = lua_pcall(L, 1, 1, sb->top + 1);
+        sb->restartable = 0;
+        lua_sethook(L, NULL, 0, 0);
+        sb->cap = SIZE_MAX;
+        if (sb->trip != TRIP_RESTART)
+            break;
+        lua_settop(L, sb->top);
+        full_collect(sb);
+        restartable = 0;
+    }
 
     watchdog_disarm(&wd);
     lua_sethook(L, NULL, 0, 0);
-    sb->cap = SIZE_MAX;
 
     if (status == LUA_OK && sb->trip == TRIP_NONE) {
         sb->anchored = 1;
@@ -1521,7 +1591,7 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
     }
     lua_settop(L, sb->top);
     if (sb->trip != TRIP_NONE || status == LUA_ERRMEM)
-        lua_gc(L, LUA_GCCOLLECT, 0);
+        full_collect(sb); /* give back what a bomb took */
     sb->trip = TRIP_NONE;
     return rc;
 }
