@@ -358,6 +358,81 @@ START_TEST(test_sandbox__memory_bombs_stopped)
 }
 END_TEST
 
+/* prepare that counts its calls and sets a per-run constant. */
+static void count_prepare(lua_State *L, int env, void *ctx)
+{
+    int *calls = ctx;
+    (*calls)++;
+    lua_pushinteger(L, 7);
+    lua_setfield(L, env, "SEVEN");
+}
+
+static void number_inspect(lua_State *L, int idx, void *ctx)
+{
+    (void)ctx;
+    if (!lua_isinteger(L, idx))
+        luaL_error(L, "no integer");
+}
+
+START_TEST(test_sandbox__collections_between_runs_and_at_the_cap)
+{
+    /* The collector only runs between runs and when a run reaches its cap:
+     * a run may churn many times its cap in garbage... */
+    kh_sandbox *sb = new_sandbox(0, 1536 * 1024, 0);
+    capture c;
+    char msg[1024] = "";
+    static const char churn[] =
+        "local keep = {} for i = 1, 2000 do keep[i] = ('k'):rep(300) .. i end\n"
+        "local s for i = 1, 20000 do s = ('x'):rep(1000) .. i end\n"
+        "return #keep + #s\n";
+    ck_assert_msg(run(sb, churn, &c, msg, sizeof msg) == KH_OK, "%s", msg);
+    ck_assert_double_eq(c.number, 2000 + 1005);
+    /* ...and garbage of earlier runs is collected once it piles up. */
+    size_t base = kh_sandbox_memory(sb);
+    for (int i = 0; i < 200; i++)
+        ck_assert_int_eq(run(sb, "local t = {} for i = 1, 300 do t[i] = {i} end return #t",
+                             &c, NULL, 0), KH_OK);
+    ck_assert_msg(kh_sandbox_memory(sb) < base + 1536 * 1024, "%zu bytes held, base %zu",
+                  kh_sandbox_memory(sb), base);
+
+    /* A run that reaches its cap while earlier runs' garbage is on the heap
+     * starts over on a collected heap: prepare runs twice, the script's
+     * result is that of the second attempt. */
+    kh_error err;
+    int id, calls = 0;
+    static const char big[] =
+        "local keep = {} for i = 1, 3000 do keep[i] = ('k'):rep(300) .. i end\n"
+        "local s for i = 1, 4000 do s = ('x'):rep(1000) .. i end\n"
+        "return #keep * SEVEN\n";
+    ck_assert_int_eq(kh_sandbox_compile(sb, "big.lua", big, strlen(big), &id, &err), KH_OK);
+    /* a failing bomb leaves a collected heap */
+    assert_fails_matching(sb, "return ('x'):rep(1e8)", KH_ELIMIT, "memory limit exceeded");
+    ck_assert_int_eq(run(sb, "local t = {} for i = 1, 2000 do t[i] = {i} end return 1", &c,
+                         NULL, 0), KH_OK); /* leaves ~150 KB of garbage */
+    ck_assert_int_eq(kh_sandbox_run(sb, id, count_prepare, number_inspect, &calls, &err),
+                     KH_OK);
+    kh_sandbox_end(sb);
+    ck_assert_int_eq(calls, 2);
+    /* On a collected heap it runs once. */
+    assert_fails_matching(sb, "return ('x'):rep(1e8)", KH_ELIMIT, "memory limit exceeded");
+    calls = 0;
+    ck_assert_int_eq(kh_sandbox_run(sb, id, count_prepare, number_inspect, &calls, &err),
+                     KH_OK);
+    kh_sandbox_end(sb);
+    ck_assert_int_eq(calls, 1);
+    /* A run too big for its cap fails the same way either way. */
+    static const char too_big[] =
+        "local keep = {} for i = 1, 1e5 do keep[i] = ('k'):rep(300) .. i end return 1\n";
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(run(sb, "local t = {} for i = 1, 2000 do t[i] = {i} end return 1",
+                             &c, NULL, 0), KH_OK);
+        assert_fails_with(sb, too_big, KH_ELIMIT, "t.lua: memory limit exceeded (1536 KiB)");
+    }
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(test_sandbox__string_metatable_is_locked)
 {
     kh_sandbox *sb = new_sandbox(0, 0, 0);
@@ -409,6 +484,11 @@ START_TEST(test_sandbox__tampering_does_not_leak_into_the_next_run)
                           KH_ESCRIPT, "t.lua:2: cannot change a protected metatable");
     assert_fails_matching(sb, "setmetatable({}, {__gc = function() while true do end end})",
                           KH_ESCRIPT, "__gc metamethods are not allowed");
+    /* Weak tables too, named with the line that tried. */
+    assert_fails_with(sb, "local t = {}\nsetmetatable(t, {__mode = 'k'})", KH_ESCRIPT,
+                      "t.lua:2: __mode (weak tables) is not allowed in rules");
+    assert_fails_matching(sb, "setmetatable({}, {__mode = false})", KH_ESCRIPT,
+                          "__mode (weak tables) is not allowed");
     assert_fails_matching(sb, "rawset(_G, 'x', 1)", KH_ESCRIPT, "global 'rawset'");
     kh_sandbox_free(sb);
 }
@@ -651,6 +731,7 @@ static Suite *kh_sandbox_suite(void)
     tcase_add_test(tc, test_sandbox__pcall_cannot_swallow_a_limit);
     tcase_add_test(tc, test_sandbox__wall_clock_stops_a_slow_script);
     tcase_add_test(tc, test_sandbox__memory_bombs_stopped);
+    tcase_add_test(tc, test_sandbox__collections_between_runs_and_at_the_cap);
     tcase_add_test(tc, test_sandbox__string_metatable_is_locked);
     tcase_add_test(tc, test_sandbox__tampering_does_not_leak_into_the_next_run);
     tcase_add_test(tc, test_sandbox__libraries_run_in_each_fresh_environment);

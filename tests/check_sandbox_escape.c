@@ -541,6 +541,26 @@ static const escape_case cases[] = {
         "local mt = {} local t = setmetatable({}, mt)\n"
         "mt.__gc = function() stash = 1 while true do end end t = nil\n"
         "error('late __gc')", "late __gc"),
+    /* -- weak tables: refused in setmetatable; one made weak afterwards (Lua
+     *    reads __mode at collection time) sees no collection unless its run
+     *    reaches the memory cap, and that run starts on a collected heap, so
+     *    what it sees never depends on earlier runs or reports. */
+    ERR("weak_mode_refused", "setmetatable({}, {__mode = 'k'})",
+        "x01.lua:1: __mode (weak tables) is not allowed"),
+    ERR("weak_mode_false_refused", "local mt = {__mode = false}\nsetmetatable({}, mt)",
+        "x01.lua:2: __mode (weak tables) is not allowed"),
+    SCORED("weak_mode_added_later_sees_no_collection",
+           "local mt = {} local t = setmetatable({}, mt) mt.__mode = 'k'\n"
+           "t[{}] = true for i = 1, 20000 do local x = {i} end\n"
+           "return score(1, next(t) and 'kept' or 'collected')", "kept", 1),
+    SCORED("weak_mode_added_later_at_the_cap",
+           "local mt = {} local t = setmetatable({}, mt) mt.__mode = 'k' t[{}] = true\n"
+           "local keep = {} for i = 1, 12000 do keep[i] = ('k'):rep(300) .. i end\n"
+           "local s for i = 1, 20000 do s = ('x'):rep(1000) .. i end\n"
+           "return score(#keep // 6000, next(t) and 'kept' or 'collected')", "collected", 2),
+    ERR("memory_live_over_the_cap_after_garbage",
+        "local s for i = 1, 5000 do s = ('x'):rep(1000) .. i end\n"
+        "local keep = {} for i = 1, 1e5 do keep[i] = ('k'):rep(300) .. i end", MEMORY_TRIP),
     ERR("close_error", "do local x <close> = setmetatable({}, {__close = function() error('close failed') end}) end\n"
                        "error('not reached')", "close failed"),
     ERR("close_not_closable", "local x <close> = {}", "non-closable value"),

@@ -577,6 +577,93 @@ START_TEST(test_score__next_report_starts_clean)
 }
 END_TEST
 
+static int same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void assert_same_score(const kh_report_score *a, const kh_report_score *b, int after)
+{
+    ck_assert_uint_eq(a->indicators_count, b->indicators_count);
+    for (size_t i = 0; i < a->indicators_count; i++) {
+        const kh_indicator_result *x = &a->indicators[i], *y = &b->indicators[i];
+        const char *id = x->indicator->id;
+        ck_assert_msg(x->status == y->status && x->points == y->points && x->line == y->line,
+                      "after %d reports %s: %s %g, alone %s %g (%s)", after, id,
+                      kh_status_name(y->status), y->points, kh_status_name(x->status),
+                      x->points, y->error ? y->error : "");
+        ck_assert_msg(same_text(x->branch, y->branch) &&
+                          same_text(x->explanation, y->explanation) &&
+                          same_text(x->error, y->error),
+                      "after %d reports %s: '%s' '%s', alone '%s' '%s'", after, id,
+                      y->branch ? y->branch : "", y->explanation ? y->explanation : "",
+                      x->branch ? x->branch : "", x->explanation ? x->explanation : "");
+        ck_assert_uint_eq(x->missing_count, y->missing_count);
+        ck_assert_uint_eq(x->facts_count, y->facts_count);
+        for (size_t k = 0; k < x->facts_count; k++)
+            ck_assert_str_eq(x->facts[k].key, y->facts[k].key);
+    }
+    ck_assert(a->total == b->total);
+    ck_assert(same_text(a->grade, b->grade));
+}
+
+START_TEST(test_score__same_scores_alone_and_after_others)
+{
+    /* The sandbox collects garbage between runs only once enough piled up,
+     * and within a run only when it reaches its memory cap (a run that
+     * reaches it with earlier garbage on the heap starts over on a
+     * collected heap). A report scores the same alone as after 50 others:
+     * the default scheme, and a scheme whose scripts leave garbage, work
+     * near their cap and make a table weak behind setmetatable's back. */
+    mini_ind inds[] = {
+        {"G-01", 10, false, "[litigation.cases]",
+         "local t = {} for i = 1, 3000 do t[i] = ('g'):rep(100) .. i end\n"
+         "return score(fact('litigation.cases') or 0, 'garbage', #t .. ' strings')\n"},
+        {"M-01", 10, false, "[litigation.cases, review.closed]",
+         "local c = fact('litigation.cases')\n"
+         "local keep = {} for i = 1, 3000 do keep[i] = ('k'):rep(300) .. i end\n"
+         "local s for i = 1, 3000 do s = ('x'):rep(1000) .. i end\n"
+         "return score((c or 0) + 1, 'mem', #keep .. ' ' .. tostring(fact('review.closed')))\n"},
+        {"W-01", 10, false, "[litigation.cases]",
+         "local mt = {} local t = setmetatable({}, mt) mt.__mode = 'k'\n"
+         "t[{}] = true for i = 1, 5000 do local x = {i} end\n"
+         "return score(next(t) and 1 or 0, next(t) and 'kept' or 'collected')\n"},
+    };
+    kh_scheme *scheme = mini_scheme(inds, 3, "limits:\n  memory_mb: 2\n");
+    struct {
+        kh_rules *rules;
+        const char *target;
+    } sets[] = {{def_rules, PARTIAL_FACTS}, {rules_for(scheme), "litigation.cases=3;review.closed=9"}};
+    for (size_t k = 0; k < 2; k++) {
+        /* fresh rules that score nothing before the target */
+        kh_rules *alone_rules = rules_for(k == 0 ? def_scheme : scheme);
+        kh_report_score *alone = score_with(alone_rules, sets[k].target, 2024);
+        for (int i = 0; i < 50; i++) {
+            char spec[256];
+            snprintf(spec, sizeof spec,
+                     "litigation.cases=%d;review.closed=%d;litigation.head_appearance_rate=%d;"
+                     "training.hours_per_person=%d;report.published_date=2025-0%d-1%d",
+                     i % 7, i * 3, 50 + i, 20 + i, 1 + i % 5, i % 10);
+            kh_report_score_free(score_with(sets[k].rules, i % 9 ? spec : "", 2024 - i % 3));
+        }
+        kh_report_score *after = score_with(sets[k].rules, sets[k].target, 2024);
+        assert_same_score(alone, after, 50);
+        if (k == 1) {
+            ck_assert_str_eq(result_of(after, "M-01")->branch, "mem");
+            ck_assert_str_eq(result_of(after, "M-01")->explanation, "3000 9.0");
+            ck_assert_uint_eq(result_of(after, "M-01")->facts_count, 2);
+            ck_assert_str_eq(result_of(after, "W-01")->branch, "kept");
+        }
+        kh_report_score_free(alone);
+        kh_report_score_free(after);
+        kh_rules_free(alone_rules);
+    }
+    kh_rules_free(sets[1].rules);
+    kh_scheme_free(scheme);
+    mini_cleanup();
+}
+END_TEST
+
 /* ---- rounding, grades, ranking ---------------------------------------------- */
 
 START_TEST(test_score__grades_and_rounding_boundaries)
@@ -931,6 +1018,7 @@ static Suite *kh_score_suite(void)
     tcase_add_test(tc, test_score__missing_policies);
     tcase_add_test(tc, test_score__adjustments_with_caps);
     tcase_add_test(tc, test_score__next_report_starts_clean);
+    tcase_add_test(tc, test_score__same_scores_alone_and_after_others);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("api");

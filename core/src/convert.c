@@ -42,10 +42,12 @@
  * wrap, also across a page break) and keep the paragraphs. An
  * encrypted PDF is "encrypted PDF (password required)", a damaged one
  * "not a readable PDF: <poppler's reason>", one without any text (a scan)
- * "PDF has no text layer …". poppler-glib is not linked but dlopen'ed for
- * each PDF (RTLD_NODELETE: loaded once per process, then only looked up):
- * with its dependencies (cairo, NSS, X11 …, some fifty libraries) it would
- * add about 8 ms to the start of every kaohe run, PDFs or not.
+ * "PDF has no text layer …".
+ *
+ * None of the three libraries is linked: each conversion dlopen's what it
+ * needs (see "loading the libraries"), and a missing library fails only the
+ * documents that need it ("cannot read PDFs: libpoppler-glib.so.8: cannot
+ * open shared object file …").
  */
 #include "convert.h"
 
@@ -58,11 +60,170 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Headers for types and constants only: libxml2, libzip and poppler-glib
+ * are dlopen'ed when a document needs them (see "loading the libraries"). */
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <poppler.h>
 #include <zip.h>
+
+/* ------------------------------------------------------------------------ */
+/* loading the libraries                                                     */
+
+/* libxml2 (HTML, DOCX), libzip (DOCX) and poppler-glib (PDF) are not linked
+ * but dlopen'ed by the conversion that needs them, RTLD_NODELETE: loaded
+ * once per process, then only looked up again. Linked, they cost every
+ * kaohe run their start-up (libxml2 brings ICU, libzip bzip2 and lzma,
+ * poppler some fifty libraries) although most runs read plain text. Each
+ * conversion resolves the functions it calls into a table of pointers on
+ * its stack: no global state. */
+
+#ifndef KH_LIBXML2_SONAME
+#define KH_LIBXML2_SONAME "libxml2.so.2"
+#endif
+#ifndef KH_LIBZIP_SONAME
+#define KH_LIBZIP_SONAME "libzip.so.4"
+#endif
+#ifndef KH_POPPLER_GLIB_SONAME
+#define KH_POPPLER_GLIB_SONAME "libpoppler-glib.so.8"
+#endif
+
+typedef struct dl_sym {
+    void *slot; /* where the function pointer goes */
+    const char *symbol;
+} dl_sym;
+
+/* dlopen soname and resolve syms into their slots. On failure KH_EINPUT
+ * "cannot read <what>: <reason>" with err->file = name, and *dl is NULL. */
+static int dl_load(void **dl, const char *soname, const dl_sym *syms, size_t n,
+                   const char *what, const char *name, kh_error *err)
+{
+    *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!*dl) {
+        const char *why = dlerror();
+        return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read %s: %s", what,
+                            why ? why : soname);
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *f = dlsym(*dl, syms[i].symbol);
+        if (!f) {
+            dlclose(*dl);
+            *dl = NULL;
+            return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read %s: %s has no %s",
+                                what, soname, syms[i].symbol);
+        }
+        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
+    }
+    return KH_OK;
+}
+
+static void dl_unload(void *dl)
+{
+    if (dl)
+        dlclose(dl); /* RTLD_NODELETE: stays mapped for the next document */
+}
+
+/* The libxml2 functions the HTML and DOCX conversions call. */
+typedef struct xml_api {
+    void *dl;
+    htmlDocPtr (*html_read_memory)(const char *buffer, int size, const char *url,
+                                   const char *encoding, int options);
+    xmlDocPtr (*read_memory)(const char *buffer, int size, const char *url,
+                             const char *encoding, int options);
+    void (*free_doc)(xmlDocPtr doc);
+    xmlNodePtr (*doc_get_root_element)(const xmlDoc *doc);
+    xmlChar *(*get_prop)(const xmlNode *node, const xmlChar *name);
+    xmlAttrPtr (*has_prop)(const xmlNode *node, const xmlChar *name);
+    long (*get_line_no)(const xmlNode *node);
+    xmlChar *(*node_get_content)(const xmlNode *cur);
+    xmlErrorPtr (*get_last_error)(void);
+#ifdef LIBXML_THREAD_ALLOC_ENABLED
+    xmlFreeFunc *(*free_fn)(void); /* __xmlFree(): xmlFree is per thread */
+#else
+    xmlFreeFunc *free_var;         /* &xmlFree, a variable of libxml2 */
+#endif
+} xml_api;
+
+static int xml_open(xml_api *x, const char *what, const char *name, kh_error *err)
+{
+    memset(x, 0, sizeof *x);
+    const dl_sym syms[] = {
+        {&x->html_read_memory, "htmlReadMemory"},
+        {&x->read_memory, "xmlReadMemory"},
+        {&x->free_doc, "xmlFreeDoc"},
+        {&x->doc_get_root_element, "xmlDocGetRootElement"},
+        {&x->get_prop, "xmlGetProp"},
+        {&x->has_prop, "xmlHasProp"},
+        {&x->get_line_no, "xmlGetLineNo"},
+        {&x->node_get_content, "xmlNodeGetContent"},
+        {&x->get_last_error, "xmlGetLastError"},
+#ifdef LIBXML_THREAD_ALLOC_ENABLED
+        {&x->free_fn, "__xmlFree"},
+#else
+        {&x->free_var, "xmlFree"},
+#endif
+    };
+    return dl_load(&x->dl, KH_LIBXML2_SONAME, syms, sizeof syms / sizeof syms[0], what,
+                   name, err);
+}
+
+/* xmlFree(p), as libxml/globals.h defines it */
+static void xml_free(const xml_api *x, void *p)
+{
+    if (!p)
+        return;
+#ifdef LIBXML_THREAD_ALLOC_ENABLED
+    (*x->free_fn())(p);
+#else
+    (*x->free_var)(p);
+#endif
+}
+
+/* The libzip functions the DOCX conversion calls. */
+typedef struct zip_api {
+    void *dl;
+    void (*error_init)(zip_error_t *ze);
+    void (*error_fini)(zip_error_t *ze);
+    const char *(*error_strerror)(zip_error_t *ze);
+    zip_source_t *(*source_buffer_create)(const void *data, zip_uint64_t len, int freep,
+                                          zip_error_t *ze);
+    void (*source_free)(zip_source_t *src);
+    zip_t *(*open_from_source)(zip_source_t *src, int flags, zip_error_t *ze);
+    zip_int64_t (*get_num_entries)(zip_t *za, zip_flags_t flags);
+    int (*stat_index)(zip_t *za, zip_uint64_t index, zip_flags_t flags, zip_stat_t *st);
+    zip_int64_t (*name_locate)(zip_t *za, const char *fname, zip_flags_t flags);
+    zip_file_t *(*fopen_index)(zip_t *za, zip_uint64_t index, zip_flags_t flags);
+    zip_int64_t (*fread)(zip_file_t *zf, void *buf, zip_uint64_t nbytes);
+    int (*fclose)(zip_file_t *zf);
+    const char *(*strerror)(zip_t *za);
+    const char *(*file_strerror)(zip_file_t *zf);
+    void (*discard)(zip_t *za);
+} zip_api;
+
+static int zip_open_api(zip_api *z, const char *name, kh_error *err)
+{
+    memset(z, 0, sizeof *z);
+    const dl_sym syms[] = {
+        {&z->error_init, "zip_error_init"},
+        {&z->error_fini, "zip_error_fini"},
+        {&z->error_strerror, "zip_error_strerror"},
+        {&z->source_buffer_create, "zip_source_buffer_create"},
+        {&z->source_free, "zip_source_free"},
+        {&z->open_from_source, "zip_open_from_source"},
+        {&z->get_num_entries, "zip_get_num_entries"},
+        {&z->stat_index, "zip_stat_index"},
+        {&z->name_locate, "zip_name_locate"},
+        {&z->fopen_index, "zip_fopen_index"},
+        {&z->fread, "zip_fread"},
+        {&z->fclose, "zip_fclose"},
+        {&z->strerror, "zip_strerror"},
+        {&z->file_strerror, "zip_file_strerror"},
+        {&z->discard, "zip_discard"},
+    };
+    return dl_load(&z->dl, KH_LIBZIP_SONAME, syms, sizeof syms / sizeof syms[0],
+                   "DOCX documents", name, err);
+}
 
 /* ------------------------------------------------------------------------ */
 /* the text builder                                                          */
@@ -672,19 +833,19 @@ static bool has_descendant(const xmlNode *n, const char *a, const char *b, int d
     return false;
 }
 
-static bool html_hidden(xmlNode *n)
+static bool html_hidden(const xml_api *x, xmlNode *n)
 {
     bool hidden = false;
-    if (xmlHasProp(n, (const xmlChar *)"hidden"))
+    if (x->has_prop(n, (const xmlChar *)"hidden"))
         return true;
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)"aria-hidden");
+    xmlChar *v = x->get_prop(n, (const xmlChar *)"aria-hidden");
     if (v) {
         hidden = strcmp((const char *)v, "true") == 0;
-        xmlFree(v);
+        xml_free(x, v);
         if (hidden)
             return true;
     }
-    v = xmlGetProp(n, (const xmlChar *)"style");
+    v = x->get_prop(n, (const xmlChar *)"style");
     if (v) {
         char buf[64];
         size_t k = 0;
@@ -699,12 +860,12 @@ static bool html_hidden(xmlNode *n)
         /* squeezed: "display:none" anywhere in the first bytes */
         if (find_ci((const unsigned char *)buf, k, "display:none"))
             hidden = true;
-        xmlFree(v);
+        xml_free(x, v);
     }
     return hidden;
 }
 
-static bool html_chrome(xmlNode *n, const char *nm, bool in_article)
+static bool html_chrome(const xml_api *x, xmlNode *n, const char *nm, bool in_article)
 {
     if (!strcmp(nm, "html") || !strcmp(nm, "body") || !strcmp(nm, "main") ||
         !strcmp(nm, "article"))
@@ -712,16 +873,17 @@ static bool html_chrome(xmlNode *n, const char *nm, bool in_article)
     bool chrome = false;
     static const char *const attrs[] = { "class", "id", NULL };
     for (int i = 0; attrs[i] && !chrome; i++) {
-        xmlChar *v = xmlGetProp(n, (const xmlChar *)attrs[i]);
+        xmlChar *v = x->get_prop(n, (const xmlChar *)attrs[i]);
         if (v) {
             chrome = chrome_words((const char *)v, in_article);
-            xmlFree(v);
+            xml_free(x, v);
         }
     }
     return chrome && !has_descendant(n, "article", "main", 0);
 }
 
 typedef struct html_walk {
+    const xml_api *x;
     tbuf *tb;
     int cell;  /* cells written in the current row */
     int floor; /* start line of the last element seen, in document order */
@@ -737,9 +899,9 @@ static void html_element(html_walk *w, xmlNode *n, bool pre, bool in_article, in
         return;
     if ((!strcmp(nm, "header") || !strcmp(nm, "footer")) && !in_article)
         return;
-    if (html_hidden(n) || html_chrome(n, nm, in_article))
+    if (html_hidden(w->x, n) || html_chrome(w->x, n, nm, in_article))
         return;
-    long ln = xmlGetLineNo(n);
+    long ln = w->x->get_line_no(n);
     if (ln > 0 && ln <= INT_MAX && (int)ln > w->floor)
         w->floor = (int)ln;
 
@@ -802,7 +964,7 @@ static void html_children(html_walk *w, xmlNode *n, bool pre, bool in_article, i
             /* libxml2 gives a text node the line where the parser had read
              * its first chunk (often its end): step back over its line
              * breaks, but not before the element seen last */
-            long ln = xmlGetLineNo(c);
+            long ln = w->x->get_line_no(c);
             long start = ln > 0 ? ln - (long)nl : 0;
             if (start < w->floor)
                 start = w->floor;
@@ -828,14 +990,18 @@ static int convert_html(kh_converted *out, const char *name, const unsigned char
     htmlDocPtr d = NULL;
     tbuf tb;
     bool tb_live = false;
-    int rc = html_decode(name, raw, n, &utf8, &len, &out->enc, err);
+    xml_api x;
+    int rc = xml_open(&x, "HTML pages", name, err);
     if (rc != KH_OK)
         return rc;
+    rc = html_decode(name, raw, n, &utf8, &len, &out->enc, err);
+    if (rc != KH_OK)
+        goto done;
     if (len > INT_MAX) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "HTML page too large to parse");
         goto done;
     }
-    d = htmlReadMemory(utf8, (int)len, NULL, "UTF-8",
+    d = x.html_read_memory(utf8, (int)len, NULL, "UTF-8",
                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
     if (!d) {
@@ -847,15 +1013,16 @@ static int convert_html(kh_converted *out, const char *name, const unsigned char
         goto done;
     }
     tb_live = true;
-    html_walk w = { &tb, 0, 0 };
+    html_walk w = { &x, &tb, 0, 0 };
     html_children(&w, (xmlNode *)d, false, false, 0);
     rc = tb_finish(&tb, out, name, "HTML page", err);
 done:
     if (tb_live)
         tb_free(&tb);
     if (d)
-        xmlFreeDoc(d);
+        x.free_doc(d);
     free(utf8);
+    dl_unload(x.dl);
     return rc;
 }
 
@@ -891,10 +1058,10 @@ static const char *const w_skipped[] = {
     "endnoteReference", NULL
 };
 
-static void docx_block(tbuf *tb, xmlNode *n, int depth);
+static void docx_block(const xml_api *x, tbuf *tb, xmlNode *n, int depth);
 
 /* The inline content of a paragraph (runs and their wrappers). */
-static void docx_inline(tbuf *tb, xmlNode *n, int depth)
+static void docx_inline(const xml_api *x, tbuf *tb, xmlNode *n, int depth)
 {
     if (depth > 256)
         return;
@@ -906,7 +1073,7 @@ static void docx_inline(tbuf *tb, xmlNode *n, int depth)
         if (w_any(c, w_skipped))
             continue;
         if (w_is(c, "t")) {
-            xmlChar *t = xmlNodeGetContent(c);
+            xmlChar *t = x->node_get_content(c);
             if (t) {
                 /* w:t keeps its spaces; a stray line break or tab is a space */
                 for (xmlChar *p = t; *p; p++)
@@ -914,7 +1081,7 @@ static void docx_inline(tbuf *tb, xmlNode *n, int depth)
                         *p = ' ';
                 tb_flush_space(tb);
                 tb_put(tb, (const char *)t, strlen((const char *)t));
-                xmlFree(t);
+                xml_free(x, t);
             }
         } else if (w_is(c, "tab") || w_is(c, "ptab")) {
             tb_tab(tb);
@@ -926,14 +1093,14 @@ static void docx_inline(tbuf *tb, xmlNode *n, int depth)
         } else if (w_is(c, "noBreakHyphen")) {
             tb_put(tb, "-", 1);
         } else if (w_is(c, "p") || w_is(c, "tbl")) {
-            docx_block(tb, c, depth + 1); /* text box content and the like */
+            docx_block(x, tb, c, depth + 1); /* text box content and the like */
         } else {
-            docx_inline(tb, c, depth + 1); /* r, ins, hyperlink, smartTag, sdt, ... */
+            docx_inline(x, tb, c, depth + 1); /* r, ins, hyperlink, smartTag, sdt, ... */
         }
     }
 }
 
-static void docx_row(tbuf *tb, xmlNode *tr, int depth)
+static void docx_row(const xml_api *x, tbuf *tb, xmlNode *tr, int depth)
 {
     int cells = 0;
     for (xmlNode *c = tr->children; c && tb_ok(tb); c = c->next) {
@@ -943,18 +1110,18 @@ static void docx_row(tbuf *tb, xmlNode *tr, int depth)
             else if (cells++ > 0)
                 tb_tab(tb);
             tb->cell_depth++;
-            docx_block(tb, c, depth + 1);
+            docx_block(x, tb, c, depth + 1);
             tb->cell_depth--;
             if (tb->cell_depth == 0)
                 tb->space = false;
         } else if (w_is(c, "sdt") || w_is(c, "customXml") || w_is(c, "sdtContent")) {
-            docx_row(tb, c, depth + 1); /* cells wrapped in a content control */
+            docx_row(x, tb, c, depth + 1); /* cells wrapped in a content control */
         }
     }
 }
 
 /* Block-level content: paragraphs, tables, and their wrappers. */
-static void docx_block(tbuf *tb, xmlNode *n, int depth)
+static void docx_block(const xml_api *x, tbuf *tb, xmlNode *n, int depth)
 {
     if (depth > 256)
         return;
@@ -963,21 +1130,21 @@ static void docx_block(tbuf *tb, xmlNode *n, int depth)
             continue;
         if (w_is(c, "p")) {
             tb_end_block(tb);
-            docx_inline(tb, c, depth + 1);
+            docx_inline(x, tb, c, depth + 1);
             tb_end_block(tb);
         } else if (w_is(c, "tbl")) {
             for (xmlNode *r = c->children; r && tb_ok(tb); r = r->next) {
                 if (w_is(r, "tr")) {
                     if (tb->cell_depth > 0) {
                         tb->space = !tb_line_empty(tb);
-                        docx_row(tb, r, depth + 1);
+                        docx_row(x, tb, r, depth + 1);
                     } else {
                         tb_end_block(tb);
-                        docx_row(tb, r, depth + 1);
+                        docx_row(x, tb, r, depth + 1);
                         tb_end_block(tb);
                     }
                 } else if (w_is(r, "sdt") || w_is(r, "customXml")) {
-                    docx_block(tb, r, depth + 1);
+                    docx_block(x, tb, r, depth + 1);
                 }
             }
         } else if (w_any(c, w_skipped) ||
@@ -985,17 +1152,18 @@ static void docx_block(tbuf *tb, xmlNode *n, int depth)
             continue;
         } else if (w_is(c, "tr")) { /* rows inside a wrapper of a table */
             tb_end_block(tb);
-            docx_row(tb, c, depth + 1);
+            docx_row(x, tb, c, depth + 1);
             tb_end_block(tb);
         } else {
-            docx_block(tb, c, depth + 1); /* body, sdt, sdtContent, customXml, ins */
+            docx_block(x, tb, c, depth + 1); /* body, sdt, sdtContent, customXml, ins */
         }
     }
 }
 
 /* Read entry idx of za (declared size `size`) into *out (malloc'd). */
-static int zip_read_entry(zip_t *za, zip_uint64_t idx, zip_uint64_t size, const char *entry,
-                          const char *name, char **out, size_t *out_len, kh_error *err)
+static int zip_read_entry(const zip_api *z, zip_t *za, zip_uint64_t idx, zip_uint64_t size,
+                          const char *entry, const char *name, char **out, size_t *out_len,
+                          kh_error *err)
 {
     int rc = KH_OK;
     char *buf = NULL;
@@ -1007,19 +1175,19 @@ static int zip_read_entry(zip_t *za, zip_uint64_t idx, zip_uint64_t size, const 
     buf = malloc((size_t)size + 2);
     if (!buf)
         return kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
-    zf = zip_fopen_index(za, idx, 0);
+    zf = z->fopen_index(za, idx, 0);
     if (!zf) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "not a readable DOCX: %s: %s", entry,
-                          zip_strerror(za));
+                          z->strerror(za));
         goto done;
     }
     size_t got = 0;
     for (;;) {
         /* read one byte more than declared to catch a lying header */
-        zip_int64_t r = zip_fread(zf, buf + got, (zip_uint64_t)(size + 1 - got));
+        zip_int64_t r = z->fread(zf, buf + got, (zip_uint64_t)(size + 1 - got));
         if (r < 0) {
             rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "not a readable DOCX: %s: %s",
-                              entry, zip_file_strerror(zf));
+                              entry, z->file_strerror(zf));
             goto done;
         }
         if (r == 0)
@@ -1038,36 +1206,37 @@ static int zip_read_entry(zip_t *za, zip_uint64_t idx, zip_uint64_t size, const 
     buf = NULL;
 done:
     if (zf)
-        zip_fclose(zf);
+        z->fclose(zf);
     free(buf);
     return rc;
 }
 
 /* The main part's name from _rels/.rels (into part), if it names one. */
-static void docx_main_part(zip_t *za, const char *name, char *part, size_t size)
+static void docx_main_part(const zip_api *z, const xml_api *x, zip_t *za, const char *name,
+                           char *part, size_t size)
 {
     zip_stat_t st;
-    zip_int64_t idx = zip_name_locate(za, "_rels/.rels", ZIP_FL_NOCASE);
-    if (idx < 0 || zip_stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 ||
+    zip_int64_t idx = z->name_locate(za, "_rels/.rels", ZIP_FL_NOCASE);
+    if (idx < 0 || z->stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 ||
         !(st.valid & ZIP_STAT_SIZE) || st.size > 1024 * 1024)
         return;
     char *xml = NULL;
     size_t len = 0;
     kh_error ignored;
-    if (zip_read_entry(za, (zip_uint64_t)idx, st.size, "_rels/.rels", name, &xml, &len,
+    if (zip_read_entry(z, za, (zip_uint64_t)idx, st.size, "_rels/.rels", name, &xml, &len,
                        &ignored) != KH_OK)
         return;
-    xmlDocPtr d = xmlReadMemory(xml, (int)len, "rels.xml", NULL,
+    xmlDocPtr d = x->read_memory(xml, (int)len, "rels.xml", NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     free(xml);
     if (!d)
         return;
-    xmlNode *root = xmlDocGetRootElement(d);
+    xmlNode *root = x->doc_get_root_element(d);
     for (xmlNode *c = root ? root->children : NULL; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Relationship"))
             continue;
-        xmlChar *type = xmlGetProp(c, (const xmlChar *)"Type");
-        xmlChar *target = xmlGetProp(c, (const xmlChar *)"Target");
+        xmlChar *type = x->get_prop(c, (const xmlChar *)"Type");
+        xmlChar *target = x->get_prop(c, (const xmlChar *)"Target");
         bool main_doc = type && ends_with_ci((const char *)type, "/officedocument");
         if (main_doc && target) {
             const char *t = (const char *)target;
@@ -1075,12 +1244,12 @@ static void docx_main_part(zip_t *za, const char *name, char *part, size_t size)
                 t++;
             snprintf(part, size, "%s", t);
         }
-        xmlFree(type);
-        xmlFree(target);
+        xml_free(x, type);
+        xml_free(x, target);
         if (main_doc)
             break;
     }
-    xmlFreeDoc(d);
+    x->free_doc(d);
 }
 
 static int convert_docx(kh_converted *out, const char *name, const unsigned char *raw,
@@ -1095,23 +1264,33 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
     xmlDocPtr d = NULL;
     tbuf tb;
     bool tb_live = false;
+    zip_api z;
+    xml_api x;
 
-    zip_error_init(&ze);
-    src = zip_source_buffer_create(raw, n, 0, &ze);
+    rc = zip_open_api(&z, name, err);
+    if (rc != KH_OK)
+        return rc;
+    rc = xml_open(&x, "DOCX documents", name, err);
+    if (rc != KH_OK) {
+        dl_unload(z.dl);
+        return rc;
+    }
+    z.error_init(&ze);
+    src = z.source_buffer_create(raw, n, 0, &ze);
     if (!src) {
         rc = kh_error_set(err, KH_ENOMEM, name, 0, 0, "out of memory");
         goto done;
     }
-    za = zip_open_from_source(src, ZIP_RDONLY, &ze);
+    za = z.open_from_source(src, ZIP_RDONLY, &ze);
     if (!za) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "not a readable DOCX: %s",
-                          zip_error_strerror(&ze));
-        zip_source_free(src);
+                          z.error_strerror(&ze));
+        z.source_free(src);
         goto done;
     }
 
     /* zip-bomb checks, before anything is inflated */
-    zip_int64_t count = zip_get_num_entries(za, 0);
+    zip_int64_t count = z.get_num_entries(za, 0);
     if (count > KH_CONVERT_ZIP_MAX_ENTRIES) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0,
                           "refusing a possible zip bomb: %jd entries (limit %d)",
@@ -1121,7 +1300,7 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
     uint64_t total = 0;
     for (zip_int64_t i = 0; i < count; i++) {
         zip_stat_t st;
-        if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+        if (z.stat_index(za, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
             continue;
         const char *en = (st.valid & ZIP_STAT_NAME) && st.name ? st.name : "an entry";
         if (st.size > KH_CONVERT_ZIP_MAX_TOTAL - total) {
@@ -1143,10 +1322,10 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
     }
 
     char part[256] = "word/document.xml";
-    zip_int64_t idx = zip_name_locate(za, part, ZIP_FL_NOCASE);
+    zip_int64_t idx = z.name_locate(za, part, ZIP_FL_NOCASE);
     if (idx < 0) {
-        docx_main_part(za, name, part, sizeof part);
-        idx = zip_name_locate(za, part, ZIP_FL_NOCASE);
+        docx_main_part(&z, &x, za, name, part, sizeof part);
+        idx = z.name_locate(za, part, ZIP_FL_NOCASE);
     }
     if (idx < 0) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0,
@@ -1154,22 +1333,22 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
         goto done;
     }
     zip_stat_t st;
-    if (zip_stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
+    if (z.stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "not a readable DOCX: %s: %s", part,
-                          zip_strerror(za));
+                          z.strerror(za));
         goto done;
     }
-    rc = zip_read_entry(za, (zip_uint64_t)idx, st.size, part, name, &xml, &xml_len, err);
+    rc = zip_read_entry(&z, za, (zip_uint64_t)idx, st.size, part, name, &xml, &xml_len, err);
     if (rc != KH_OK)
         goto done;
     if (xml_len > INT_MAX) {
         rc = kh_error_set(err, KH_EINPUT, name, 0, 0, "%s is too large to parse", part);
         goto done;
     }
-    d = xmlReadMemory(xml, (int)xml_len, "document.xml", NULL,
+    d = x.read_memory(xml, (int)xml_len, "document.xml", NULL,
                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!d) {
-        const xmlError *xe = xmlGetLastError();
+        const xmlError *xe = x.get_last_error();
         rc = kh_error_set(err, KH_EINPUT, name, xe ? xe->line : 0, 0,
                           "not a readable DOCX: %s is not well-formed XML%s%s", part,
                           xe && xe->message ? ": " : "",
@@ -1185,20 +1364,22 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
         goto done;
     }
     tb_live = true;
-    xmlNode *root = xmlDocGetRootElement(d);
+    xmlNode *root = x.doc_get_root_element(d);
     if (root)
-        docx_block(&tb, root, 0);
+        docx_block(&x, &tb, root, 0);
     rc = tb_finish(&tb, out, name, "DOCX document", err);
     out->enc = KH_ENC_UTF8;
 done:
     if (tb_live)
         tb_free(&tb);
     if (d)
-        xmlFreeDoc(d);
+        x.free_doc(d);
     free(xml);
     if (za)
-        zip_discard(za); /* read-only: nothing to write back */
-    zip_error_fini(&ze);
+        z.discard(za); /* read-only: nothing to write back */
+    z.error_fini(&ze);
+    dl_unload(x.dl);
+    dl_unload(z.dl);
     return rc;
 }
 
@@ -1322,10 +1503,6 @@ static size_t page_text_end(const char *text)
     }
 }
 
-#ifndef KH_POPPLER_GLIB_SONAME
-#define KH_POPPLER_GLIB_SONAME "libpoppler-glib.so.8"
-#endif
-
 /* The poppler-glib (and GLib) functions convert_pdf uses, from dlopen. */
 typedef struct poppler_api {
     void *dl;
@@ -1344,8 +1521,7 @@ typedef struct poppler_api {
 
 static void poppler_close(poppler_api *p)
 {
-    if (p->dl)
-        dlclose(p->dl); /* RTLD_NODELETE: stays mapped for the next PDF */
+    dl_unload(p->dl);
     memset(p, 0, sizeof *p);
 }
 
@@ -1353,16 +1529,7 @@ static void poppler_close(poppler_api *p)
 static int poppler_open(poppler_api *p, const char *name, kh_error *err)
 {
     memset(p, 0, sizeof *p);
-    p->dl = dlopen(KH_POPPLER_GLIB_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!p->dl) {
-        const char *why = dlerror();
-        return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read PDFs: %s",
-                            why ? why : "cannot load " KH_POPPLER_GLIB_SONAME);
-    }
-    struct {
-        void *slot;
-        const char *symbol;
-    } syms[] = {
+    const dl_sym syms[] = {
         {&p->bytes_new_static, "g_bytes_new_static"},
         {&p->bytes_unref, "g_bytes_unref"},
         {&p->document_new_from_bytes, "poppler_document_new_from_bytes"},
@@ -1374,16 +1541,8 @@ static int poppler_open(poppler_api *p, const char *name, kh_error *err)
         {&p->error_free, "g_error_free"},
         {&p->error_quark, "poppler_error_quark"},
     };
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(p->dl, syms[i].symbol);
-        if (!f) {
-            poppler_close(p);
-            return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read PDFs: %s has no %s",
-                                KH_POPPLER_GLIB_SONAME, syms[i].symbol);
-        }
-        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
-    }
-    return KH_OK;
+    return dl_load(&p->dl, KH_POPPLER_GLIB_SONAME, syms, sizeof syms / sizeof syms[0],
+                   "PDFs", name, err);
 }
 
 static int convert_pdf(kh_converted *out, const char *name, const unsigned char *raw,

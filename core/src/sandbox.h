@@ -12,12 +12,16 @@
  * enforced by a per-run POSIX timer (Linux: signal SIGRTMIN + 6, aimed at the
  * running thread, handler installed on first use only if the signal is at
  * its default disposition) whose handler forces the hook on the next
- * instruction, so C library calls cannot carry a run far past it. Every run
- * starts after a full collection, so that its memory budget does not depend
- * on earlier runs.
+ * instruction, so C library calls cannot carry a run far past it. The
+ * collector is stopped: garbage is collected before a run once enough piled
+ * up, and within a run only when it reaches its memory cap; a run that
+ * reaches the cap with earlier runs' garbage on the heap starts over on a
+ * collected heap, so neither its memory budget nor anything it can observe
+ * depends on earlier runs (kh_sandbox_run in sandbox.c, docs/security.md).
  *
  * What a script sees: base (no load, loadfile, dofile, require,
- * collectgarbage, rawset, print, warn; setmetatable refuses __gc; tostring
+ * collectgarbage, rawset, print, warn; setmetatable refuses __gc and __mode;
+ * tostring
  * shows no addresses: "table: 0x…"), string (no dump; format refuses "%p"
  * and shows no addresses; rep, find, match, gmatch, gsub guarded; the string
  * metatable is locked), table (insert, remove, concat, sort and move bounded
@@ -96,7 +100,10 @@ int kh_sandbox_compile_file(kh_sandbox *sb, const char *name, const char *path,
 int kh_sandbox_add_library(kh_sandbox *sb, int id);
 
 /* Called inside the protected run. prepare gets the fresh environment at
- * stack index `index` (add per-run globals with lua_setfield); inspect gets
+ * stack index `index` (add per-run globals with lua_setfield). It may be
+ * called twice in one kh_sandbox_run, when the run is started over on a
+ * collected heap: it must reset whatever per-run state the embedder's
+ * functions keep. inspect gets
  * the chunk's first return value at `index` (nil when it returned nothing)
  * and may reject it with luaL_error (the message is prefixed with the chunk
  * name). Both may raise; neither may malloc memory that outlives a raise. */

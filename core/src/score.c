@@ -393,6 +393,11 @@ static void prepare(lua_State *L, int env, void *ctx)
 {
     run_ctx *c = ctx;
     const kh_indicator *ind = c->r->ind;
+    /* A run the sandbox starts over (see kh_sandbox_run) begins afresh. */
+    memset(c->r->state, 0, ind->facts_count ? ind->facts_count : 1);
+    c->r->read_count = 0;
+    c->r->res = NULL;
+    c->r->branch = c->r->explanation = NULL;
     lua_pushnumber(L, ind->max);
     lua_setfield(L, env, "MAX");
     lua_pushstring(L, ind->id ? ind->id : "");

@@ -2,16 +2,27 @@
  * t2s.c — find the traditional characters of a text and their simplified
  * forms with OpenCC (t2s.json), one character for one, so the normaliser can
  * substitute them without disturbing its offset map.
+ *
+ * OpenCC is dlopen'ed on the first traditional document, not linked (with
+ * marisa and libstdc++ it would cost every kaohe run its start-up), and its
+ * t2s converter — 9.5 M instructions to open, 0.8 M to close — is opened
+ * once per process and kept: see "the converter" below.
  */
 #include "t2s.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <opencc.h>
+#include <opencc.h> /* types only */
 
 #ifndef KH_OPENCC_T2S
 #define KH_OPENCC_T2S "t2s.json" /* OpenCC then looks in its data directory */
+#endif
+#ifndef KH_OPENCC_SONAME
+#define KH_OPENCC_SONAME "libopencc.so.1.1"
 #endif
 
 /* Frequent characters that exist only in traditional script (each is
@@ -187,10 +198,18 @@ static bool cache_put(char_cache *c, int32_t cp, int32_t v)
     return true;
 }
 
+/* The OpenCC functions used (from dlopen; see "the converter"). */
+typedef struct opencc_api {
+    opencc_t (*open)(const char *config);
+    char *(*convert_utf8)(opencc_t cc, const char *input, size_t length);
+    void (*convert_utf8_free)(char *str);
+    const char *(*error)(void);
+} opencc_api;
+
 /* The t2s form of one ideograph (itself when OpenCC gives more or less than
  * one ideograph). false when out of memory. */
-static bool convert_char(opencc_t cc, char_cache *cache, const unsigned char *p, size_t len,
-                         int32_t cp, int32_t *out)
+static bool convert_char(const opencc_api *api, opencc_t cc, char_cache *cache,
+                         const unsigned char *p, size_t len, int32_t cp, int32_t *out)
 {
     int32_t *k = cache_slot(cache, cp);
     if (*k == cp) {
@@ -198,13 +217,13 @@ static bool convert_char(opencc_t cc, char_cache *cache, const unsigned char *p,
         return true;
     }
     *out = cp;
-    char *o = opencc_convert_utf8(cc, (const char *)p, len);
+    char *o = api->convert_utf8(cc, (const char *)p, len);
     if (o) {
         size_t on = strlen(o);
         int32_t r;
         if (on > 0 && dec((const unsigned char *)o, on, 0, &r) == on && ideograph(r))
             *out = r;
-        opencc_convert_utf8_free(o);
+        api->convert_utf8_free(o);
     }
     return cache_put(cache, cp, *out);
 }
@@ -217,23 +236,15 @@ static size_t count_cps(const unsigned char *s, size_t n)
     return k;
 }
 
-int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
-                          size_t len, const char *name, kh_error *err)
+/* The substitutions of text, with the loaded converter. */
+static int substitutions(const opencc_api *api, opencc_t cc, kh_t2s_sub **subs, size_t *count,
+                         const char *text, size_t len, const char *name, kh_error *err)
 {
     int rc = KH_OK;
     subs_list l = { NULL, 0, 0 };
     char_cache cache = { NULL, NULL, 0, 0 };
     const unsigned char *s = (const unsigned char *)text;
 
-    *subs = NULL;
-    *count = 0;
-    opencc_t cc = opencc_open(KH_OPENCC_T2S);
-    if (cc == (opencc_t)-1) {
-        const char *why = opencc_error();
-        return kh_error_set(err, KH_EIO, name, 0, 0,
-                            "cannot load the OpenCC conversion %s (traditional "
-                            "characters): %s", KH_OPENCC_T2S, why ? why : "unknown error");
-    }
     if (!cache_init(&cache))
         goto oom;
 
@@ -244,7 +255,7 @@ int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
         for (size_t i = ls; i < le && !any; i++)
             any = s[i] >= 0xE3;
         if (any) {
-            char *o = opencc_convert_utf8(cc, text + ls, le - ls);
+            char *o = api->convert_utf8(cc, text + ls, le - ls);
             size_t on = o ? strlen(o) : 0;
             const unsigned char *u = (const unsigned char *)o;
             if (o && count_cps(u, on) == count_cps(s + ls, le - ls)) {
@@ -254,7 +265,7 @@ int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
                     int32_t a, b;
                     size_t al = dec(s, le, i, &a), bl = dec(u, on, j, &b);
                     if (a != b && ideograph(a) && ideograph(b) && !subs_push(&l, i, b)) {
-                        opencc_convert_utf8_free(o);
+                        api->convert_utf8_free(o);
                         goto oom;
                     }
                     i += al;
@@ -266,14 +277,14 @@ int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
                     int32_t a, b;
                     size_t al = dec(s, le, i, &a);
                     if (ideograph(a)) {
-                        if (!convert_char(cc, &cache, s + i, al, a, &b)) {
+                        if (!convert_char(api, cc, &cache, s + i, al, a, &b)) {
                             if (o)
-                                opencc_convert_utf8_free(o);
+                                api->convert_utf8_free(o);
                             goto oom;
                         }
                         if (b != a && !subs_push(&l, i, b)) {
                             if (o)
-                                opencc_convert_utf8_free(o);
+                                api->convert_utf8_free(o);
                             goto oom;
                         }
                     }
@@ -281,7 +292,7 @@ int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
                 }
             }
             if (o)
-                opencc_convert_utf8_free(o);
+                api->convert_utf8_free(o);
         }
         ls = le + 1;
     }
@@ -294,6 +305,79 @@ oom:
 done:
     free(l.v);
     cache_free(&cache);
-    opencc_close(cc);
+    return rc;
+}
+
+/* ---- the converter --------------------------------------------------------
+ *
+ * A documented once-only cache: the first call of kh_t2s__substitutions in
+ * a process loads OpenCC and its t2s configuration (pthread_once), and every
+ * later call, for any document and any engine, uses the same converter. It
+ * is never closed: like a library loaded with RTLD_NODELETE it lives until
+ * the process exits (forked batch workers inherit it ready). It holds only
+ * what OpenCC read from its data files, so sharing it cannot carry anything
+ * from one document to the next. If loading fails, the failure is kept too,
+ * and every traditional document gets the same error. Conversions are
+ * serialised by a mutex (OpenCC does not promise that one converter may
+ * convert on several threads at once). */
+
+static struct {
+    pthread_once_t once;
+    pthread_mutex_t lock;
+    opencc_api api;
+    opencc_t cc;      /* (opencc_t)-1 when loading failed */
+    char why[256];    /* the reason, then */
+} converter = { PTHREAD_ONCE_INIT, PTHREAD_MUTEX_INITIALIZER, {0}, (opencc_t)-1, "" };
+
+static void converter_load(void)
+{
+    void *dl = dlopen(KH_OPENCC_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!dl) {
+        const char *why = dlerror();
+        snprintf(converter.why, sizeof converter.why, "%s", why ? why : KH_OPENCC_SONAME);
+        return;
+    }
+    struct {
+        void *slot;
+        const char *symbol;
+    } syms[] = {
+        {&converter.api.open, "opencc_open"},
+        {&converter.api.convert_utf8, "opencc_convert_utf8"},
+        {&converter.api.convert_utf8_free, "opencc_convert_utf8_free"},
+        {&converter.api.error, "opencc_error"},
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(dl, syms[i].symbol);
+        if (!f) {
+            snprintf(converter.why, sizeof converter.why, "%s has no %s", KH_OPENCC_SONAME,
+                     syms[i].symbol);
+            dlclose(dl);
+            return;
+        }
+        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
+    }
+    opencc_t cc = converter.api.open(KH_OPENCC_T2S);
+    if (cc == (opencc_t)-1) {
+        const char *why = converter.api.error();
+        snprintf(converter.why, sizeof converter.why, "%s", why ? why : "unknown error");
+        dlclose(dl); /* RTLD_NODELETE: stays mapped */
+        return;
+    }
+    converter.cc = cc; /* dl stays open (RTLD_NODELETE) for the process */
+}
+
+int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
+                          size_t len, const char *name, kh_error *err)
+{
+    *subs = NULL;
+    *count = 0;
+    pthread_once(&converter.once, converter_load);
+    if (converter.cc == (opencc_t)-1)
+        return kh_error_set(err, KH_EIO, name, 0, 0,
+                            "cannot load the OpenCC conversion %s (traditional "
+                            "characters): %s", KH_OPENCC_T2S, converter.why);
+    pthread_mutex_lock(&converter.lock);
+    int rc = substitutions(&converter.api, converter.cc, subs, count, text, len, name, err);
+    pthread_mutex_unlock(&converter.lock);
     return rc;
 }

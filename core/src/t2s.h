@@ -34,7 +34,10 @@ bool kh_t2s__looks_traditional(const char *text, size_t len);
  * ideographs are converted one at a time. Only ideograph → ideograph
  * changes are kept, so every substitution is one character for one.
  * *subs: caller owns, free(); NULL when *count is 0. Errors: KH_EIO when
- * OpenCC's t2s configuration cannot be loaded, KH_ENOMEM; err->file = name. */
+ * OpenCC or its t2s configuration cannot be loaded, KH_ENOMEM; err->file =
+ * name. OpenCC is dlopen'ed and its converter opened on the first call and
+ * kept for the process (a once-only cache, see t2s.c); later calls, from
+ * any thread, reuse it. */
 int kh_t2s__substitutions(kh_t2s_sub **subs, size_t *count, const char *text,
                           size_t len, const char *name, kh_error *err);
 
