@@ -378,8 +378,10 @@ static void tb_flush_space(tbuf *tb)
 
 /* Append text that starts on source line `line`, collapsing whitespace as
  * HTML rendering does, or keeping it (pre: '\n' ends the line, '\r' is
- * dropped). Each piece is attributed to the source line it is on. */
-static void tb_text(tbuf *tb, const char *p, size_t n, int line, bool pre)
+ * dropped). Each piece is attributed to the source line it is on, but never
+ * to one after `last` (the last line the text can be on: its start may have
+ * been raised past some of its own line breaks). */
+static void tb_text(tbuf *tb, const char *p, size_t n, int line, int last, bool pre)
 {
     size_t i = 0;
     while (i < n && tb_ok(tb)) {
@@ -388,7 +390,7 @@ static void tb_text(tbuf *tb, const char *p, size_t n, int line, bool pre)
             size_t j = i;
             while (j < n && p[j] != '\n' && p[j] != '\r')
                 j++;
-            tb->src = line;
+            tb->src = line < last ? line : last;
             if (j > i)
                 tb_flush_space(tb);
             tb_put(tb, p + i, j - i);
@@ -415,7 +417,7 @@ static void tb_text(tbuf *tb, const char *p, size_t n, int line, bool pre)
         size_t j = i;
         while (j < n && !ascii_space((unsigned char)p[j]))
             j++;
-        tb->src = line;
+        tb->src = line < last ? line : last;
         tb_flush_space(tb);
         tb_put(tb, p + i, j - i);
         i = j;
@@ -970,7 +972,12 @@ static void html_children(html_walk *w, xmlNode *n, bool pre, bool in_article, i
                 start = w->floor;
             if (start > INT_MAX)
                 start = INT_MAX;
-            tb_text(w->tb, t, len, (int)start, pre);
+            /* raising the start to the floor counts the line breaks before
+             * the floor twice: no piece goes past the node's own line */
+            long last = ln > start ? ln : start;
+            if (last > INT_MAX)
+                last = INT_MAX;
+            tb_text(w->tb, t, len, (int)start, (int)last, pre);
             break;
         }
         case XML_ELEMENT_NODE:

@@ -11,8 +11,8 @@
  *     the file, and leaves the kh_converted empty;
  *   - a conversion: NUL-terminated text of len bytes without NUL or '\r',
  *     valid UTF-8, within the cap; nlines = the '\n's + 1, one origin each,
- *     page 0, line >= 0 (with KH_FUZZ_KNOWN=1 also: an HTML origin line
- *     within the source's lines, see below); pages 0.
+ *     page 0, line >= 0, an HTML origin line within the source's lines;
+ *     pages 0.
  */
 #include <string.h>
 
@@ -57,13 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lines += c.text[i] == '\n';
     KH_FUZZ_CHECK(c.nlines == lines, "%s: nlines %zu, text has %zu lines", f, c.nlines, lines);
     KH_FUZZ_CHECK(c.origins != NULL, "%s: no origins", f);
-    /* Open finding (docs/security.md, finding 8): an HTML line's origin can
-     * lie past the source's last line (tests/fuzz/known/fuzz_convert/).
-     * convert.c is another module's, so until it is fixed this check runs
-     * only with KH_FUZZ_KNOWN=1 (set it to reproduce the finding; once it is
-     * fixed, check it always and move the file to regressions/). */
-    const char *k = getenv("KH_FUZZ_KNOWN");
-    bool known = k && strcmp(k, "1") == 0;
+    /* docs/security.md, finding 8: an HTML line's origin lay past the
+     * source's last line (tests/fuzz/regressions/fuzz_convert/). */
     size_t src_lines = 1;
     for (size_t i = 0; i < size; i++)
         src_lines += data[i] == '\n';
@@ -71,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         KH_FUZZ_CHECK(c.origins[i].page == 0, "%s: line %zu on page %d", f, i, c.origins[i].page);
         KH_FUZZ_CHECK(c.origins[i].line >= 0, "%s: line %zu from line %d", f, i,
                       c.origins[i].line);
-        if (fmt == KH_FORMAT_HTML && known)
+        if (fmt == KH_FORMAT_HTML)
             KH_FUZZ_CHECK((size_t)c.origins[i].line <= src_lines,
                           "line %zu from source line %d of %zu", i, c.origins[i].line, src_lines);
     }
