@@ -650,6 +650,52 @@ START_TEST(test_document__spans_in_memory)
 }
 END_TEST
 
+/* Inside lines longer than the 4 KiB between column checkpoints, every
+ * position still gets the column a count from the line start gives: at the
+ * checkpoints, between them, on the line after a long one, with 1-, 2- and
+ * 3-byte characters straddling the checkpoint offsets. */
+START_TEST(test_document__columns_in_long_lines)
+{
+    static const char *const pieces[] = {"法治", "a", "é", "政府", "12", "建设,", "ü"};
+    size_t cap = 64 * 1024, n = 0;
+    char *in = malloc(cap);
+    ck_assert_ptr_nonnull(in);
+    for (int line = 0; line < 3; line++) {
+        size_t want = line == 1 ? 40 : 13000 + 7 * (size_t)line; /* long, short, long */
+        size_t start = n;
+        for (int k = 0; n - start < want; k++) {
+            const char *p = pieces[(k * 5 + line) % 7];
+            memcpy(in + n, p, strlen(p));
+            n += strlen(p);
+        }
+        in[n++] = '\n';
+        in[n++] = '\n'; /* a paragraph break: kept */
+    }
+    kh_document *doc = mem_ok(in, n);
+    const char *orig = kh_document_original(doc);
+    size_t len = kh_document_length(doc);
+    size_t j = 0; /* offsets map to non-decreasing originals: count on */
+    int line = 1, col = 1;
+    for (size_t i = 0; i < len; i++) {
+        kh_position p = kh_document_locate(doc, i);
+        ck_assert_uint_ge(p.offset, j);
+        for (; j < p.offset; j++) {
+            if (orig[j] == '\n') {
+                line++;
+                col = 1;
+            } else if (((unsigned char)orig[j] & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        ck_assert_msg(p.line == line && p.column == col,
+                      "offset %zu (orig %zu): %d:%d, counted %d:%d", i, p.offset,
+                      p.line, p.column, line, col);
+    }
+    kh_document_free(doc);
+    free(in);
+}
+END_TEST
+
 START_TEST(test_document__locate_edges)
 {
     const char *in = "甲乙\n\n丙丁\n";
@@ -893,6 +939,7 @@ Suite *kh_document_suite(void)
     tcase_add_loop_test(tc, test_document__spans_map_back_to_the_file, 0, N(span_cases));
     tcase_add_loop_test(tc, test_document__spans_in_memory, 0, N(mem_spans));
     tcase_add_test(tc, test_document__locate_edges);
+    tcase_add_test(tc, test_document__columns_in_long_lines);
     tcase_add_loop_test(tc, test_document__offset_map_is_monotonic, 0, N(property_files));
     tcase_add_loop_test(tc, test_document__fixture_has_no_space_next_to_cjk, 0,
                         N(property_files));

@@ -172,13 +172,12 @@ class LongLineScalingTest(KaoheTest):
     """A report whose line breaks were lost (one long line) must cost time in
     proportion to its length, however many facts it states."""
 
-    @unittest.expectedFailure  # open finding, docs/security.md "Findings"
     def test_many_facts_on_one_long_line_scale_linearly(self):
-        # Known quadratic case: kh_document_locate counts the column from the
-        # start of the line, so each fact's evidence costs O(line length) and
-        # the facts of a report repeated on one line cost O(n^2): 4x the text
-        # takes ~12-16x the time (a 100 MB such line, over an hour). When the
-        # column lookup is fixed this test passes: remove expectedFailure.
+        # Was quadratic (docs/security.md "Findings", 5): kh_document_locate
+        # counted the column from the start of the line, so each fact's
+        # evidence cost O(line length) and the facts of a report repeated on
+        # one line O(n^2): 4x the text took ~12-16x the time. Column
+        # checkpoints every 4 KiB of a long line (document.c) fixed it.
         with open(WENDENG, encoding="utf-8") as f:
             one_line = f.read().replace("\n", "").encode()
         tmp = tempfile.mkdtemp(prefix="kaohe-long-line-")
