@@ -24,6 +24,15 @@
 
 #include "kaohe/plugin.h"
 
+/* Literals of which a pattern's every match holds at least one: a window
+ * without any of them needs no regex search (built by khp_init). */
+typedef struct khp_litset {
+    unsigned char first[32];   /* bitmap of the literals' first bytes */
+    unsigned n;
+    const char *lit[12];       /* static strings */
+    size_t len[12];
+} khp_litset;
+
 /* Per-plugin helper state; lives inside the plugin's own state struct. */
 typedef struct khp {
     const kh_host *host;   /* borrowed from init() */
@@ -39,6 +48,9 @@ typedef struct khp {
     kh_re *year_re;        /* the report year in the title */
     kh_re *level_re;       /* a county-level unit in the title: 区 县 旗 开发区 */
     kh_re *scope_higher;   /* 全市 全省: the level above a county-level unit */
+    /* the literals each scope pattern needs (see khp.c) */
+    khp_litset lits_target, lits_require, lits_multiyear, lits_partial,
+        lits_month, lits_court, lits_prior, lits_part, lits_higher;
     const char *year_text; /* document the cached year belongs to */
     size_t year_len;
     char year_head[64];    /* its first bytes: a new document at a reused
@@ -113,6 +125,11 @@ int khp_emit_number(khp *k, kh_sink *sink, const char *key, double value,
 int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
                   const char *unit, kh_basis basis, size_t ev_start,
                   size_t ev_end, int confidence, const char *note);
+
+/* Fill *ls from a NULL-terminated list of at most 12 static literals. */
+void khp_litset_init(khp_litset *ls, const char *const *lits);
+/* True when doc->text[from, to) holds one of the literals of ls. */
+bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to);
 
 /* True when text[start..end) contains the UTF-8 literal s. */
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s);
