@@ -559,6 +559,71 @@ START_TEST(test_document__fast_path_matches_utf8proc_nfkc)
 }
 END_TEST
 
+/* Runs of ideographs (the normaliser's fastest path) mixed with what ends a
+ * run: combining marks and variation selectors after an ideograph (which
+ * then forms a unit with it), ideographs outside U+5000–U+9FFF, full-width
+ * and ASCII characters. The text must be the NFKC form, character by
+ * character, and the map monotonic. */
+START_TEST(test_document__ideograph_runs_with_marks)
+{
+    static const char *const pieces[] = {
+        "法", "治", "政", "府", "建", "设", "丁",   /* U+4E01: lead byte E4 */
+        "㐀", "䷀", "、", "\xcc\x81", "\xcc\x81",  /* U+3400, U+4DC0, U+0301 */
+        "\xef\xb8\x80", "\xe2\x83\x90",              /* U+FE00, U+20D0 */
+        "a", "1", "，", "９", "\xf0\xa0\x80\x80",  /* full-width, U+20000 */
+        "\xcd\x80",                                 /* U+0340: NFKC → U+0300 */
+    };
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        char in[256];
+        size_t n = 0;
+        int marks = 0;
+        for (int k = 0; k < 24; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            bool mark = (unsigned char)p[0] == 0xCC || (unsigned char)p[0] == 0xCD ||
+                        (unsigned char)p[0] == 0xEF || (unsigned char)p[0] == 0xE2;
+            if (mark && (k == 0 || ++marks > 2))
+                continue; /* no leading mark, no long mark runs */
+            if (!mark)
+                marks = 0;
+            memcpy(in + n, p, strlen(p));
+            n += strlen(p);
+        }
+        in[n] = '\0';
+        if (n == 0)
+            continue;
+        unsigned char *want = utf8proc_NFKC((const unsigned char *)in);
+        kh_document *doc = mem_ok(in, n);
+        ck_assert_msg(strcmp(kh_document_text(doc), (const char *)want) == 0,
+                      "round %d: \"%s\" normalised to \"%s\", NFKC \"%s\"", round, in,
+                      kh_document_text(doc), want);
+        check_offsets(doc);
+        kh_document_free(doc);
+        free(want);
+    }
+    /* a mark NFKC changes (U+0340 → U+0300) after the last ideograph of a
+     * run: that ideograph and its mark are one unit, so the ideograph's
+     * evidence quotes the mark too */
+    static const char *const runs[] = {"法治\xcd\x80政府", "法\xcd\x80", "建设法治\xcd\x80",
+                                       "a法治政\xcd\x80府"};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        kh_document *doc = mem_ok(runs[r], strlen(runs[r]));
+        const char *text = kh_document_text(doc);
+        const char *mark = strstr(text, "\xcc\x80");
+        ck_assert_ptr_nonnull(mark);
+        size_t at = (size_t)(mark - text) - 3;
+        char *orig = NULL;
+        ck_assert_int_eq(kh_document_original_span(doc, at, at + 3, &orig, NULL), KH_OK);
+        const char *src = strstr(runs[r], "\xcd\x80") - 3;
+        ck_assert_msg(strncmp(orig, src, 5) == 0 && strlen(orig) == 5,
+                      "case %zu: the ideograph before the mark quotes \"%s\"", r, orig);
+        free(orig);
+        kh_document_free(doc);
+    }
+}
+END_TEST
+
 /* ---- offsets ------------------------------------------------------------ */
 
 /* Spans in the real report: what the normalised text says, what the file
@@ -932,6 +997,7 @@ Suite *kh_document_suite(void)
     tc = tcase_create("normalise");
     tcase_add_loop_test(tc, test_document__normalises, 0, N(norm_cases));
     tcase_add_test(tc, test_document__fast_path_matches_utf8proc_nfkc);
+    tcase_add_test(tc, test_document__ideograph_runs_with_marks);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("offsets");

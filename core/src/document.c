@@ -258,6 +258,15 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t n)
                 break;
             i += 8;
         }
+        /* CJK fast path: three-byte characters whose lead byte (E1–EC,
+         * EE–EF) allows any continuation bytes */
+        while (i + 3 <= n) {
+            unsigned char c = s[i];
+            if (c < 0xE1 || c > 0xEF || c == 0xED || (s[i + 1] & 0xC0) != 0x80 ||
+                (s[i + 2] & 0xC0) != 0x80)
+                break;
+            i += 3;
+        }
         if (i >= n)
             break;
         unsigned char b = s[i];
@@ -1271,6 +1280,28 @@ static size_t fast_run(normaliser *z, size_t pos, size_t lim)
         size_t len;
         int c;
         bool this_ideo = false;
+        if (b >= 0xE5 && b <= 0xE9 && pos + 2 < z->n) {
+            /* a run of ideographs U+5000–U+9FFF (lead bytes E5–E9): only
+             * the byte after the run can start a combining mark */
+            size_t p = pos + 3;
+            while (p < n && s[p] >= 0xE5 && s[p] <= 0xE9 && p + 2 < z->n)
+                p += 3;
+            if (p < z->n && s[p] >= 0xCC && (s[p] < 0xE4 || s[p] > 0xE9)) {
+                int32_t next;
+                utf8_decode(s, z->n, p, &next);
+                if (continues_unit(next))
+                    p -= 3; /* the last ideograph and its mark are a unit */
+            }
+            if (p > pos) {
+                last_class = CL_CJK;
+                cjkish = true;
+                ideo = true;
+            }
+            if (p == pos) /* one ideograph, with a mark: read_unit's */
+                break;
+            pos = p;
+            continue;
+        }
         if (b < 0x80) {
             if (b <= 0x20 || b == 0x7F || (b == '(' && ideo))
                 break;
