@@ -29,8 +29,8 @@
 typedef struct khp_litset {
     unsigned char first[32];   /* bitmap of the literals' first bytes */
     unsigned n;
-    const char *lit[12];       /* static strings */
-    size_t len[12];
+    const char *lit[16];       /* static strings */
+    size_t len[16];
 } khp_litset;
 
 /* Per-plugin helper state; lives inside the plugin's own state struct. */
@@ -126,7 +126,8 @@ int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
                   const char *unit, kh_basis basis, size_t ev_start,
                   size_t ev_end, int confidence, const char *note);
 
-/* Fill *ls from a NULL-terminated list of at most 12 static literals. */
+/* Fill *ls from a NULL-terminated list of at most 16 static literals (more
+ * are ignored: pass no more). */
 void khp_litset_init(khp_litset *ls, const char *const *lits);
 /* True when doc->text[from, to) holds one of the literals of ls. */
 bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to);
