@@ -66,7 +66,8 @@ enum {
     WIN_YEAR_TOPIC,     /* unit rule: …YEAR年法治政府建设 */
     WIN_YEAR_COMMA,     /* unit rule: YEAR年, …坚持 */
     WIN_SIGNATURE,      /* unit rule: …人民政府 DATE */
-    WIN_HEADING_YEAR    /* year rule: 一、YEAR年…法治政府建设 */
+    WIN_HEADING_YEAR,   /* year rule: 一、YEAR年…法治政府建设 */
+    WIN_SIGN_DATE       /* the signature date line */
 };
 
 static const year_rule year_rules[] = {
@@ -451,6 +452,28 @@ static bool win_year_heading(const kh_doc *doc, size_t lb, size_t to, window *w)
     return true;
 }
 
+/* The signature date: (^|after 。;!?:) LEAD (ORG[ \t]*)? DATE [ \t*]*
+ * ($|(?=\(|抄送|…)) — on one line; before 日 only Han, ( ), [ \t#*>], digits
+ * and the 'O' of a year in Chinese numerals. The window ends at the line's
+ * end: there $ holds as it does before the '\n', and no lookahead literal
+ * can reach past it (none holds a '\n'). */
+static bool date_byte(unsigned char c)
+{
+    return lead_digit_byte(c) || c == '(' || c == ')' || c == 'O';
+}
+
+static bool win_sign_date(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t q = find_in(doc, lb, to, "日", 3);
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, date_byte);
+    w->last = q;
+    const char *nl = memchr(doc->text + q, '\n', to - q);
+    w->we = nl ? (size_t)(nl - doc->text) : to;
+    return true;
+}
+
 static const window_fn windows[] = {
     [WIN_NONE] = NULL,
     [WIN_GUANYU_YEAR] = win_unit_guanyu_year,
@@ -459,6 +482,7 @@ static const window_fn windows[] = {
     [WIN_YEAR_COMMA] = win_unit_year_comma,
     [WIN_SIGNATURE] = win_unit_signature,
     [WIN_HEADING_YEAR] = win_year_heading,
+    [WIN_SIGN_DATE] = win_sign_date,
 };
 
 /* re_match(re, doc->text, to, pos, m), searching only the windows of `win`
@@ -636,7 +660,8 @@ static void find_date(report_state *st, const kh_doc *doc, kh_sink *sink,
     kh_match m, last;
     bool have = false;
     size_t pos = tail;
-    while (pos < doc->len && h->re_match(st->sign_date, doc->text, doc->len, pos, &m) == 1) {
+    while (pos < doc->len &&
+           match_windowed(st, st->sign_date, WIN_SIGN_DATE, doc, pos, doc->len, &m) == 1) {
         pos = m.end > pos ? m.end : pos + 1;
         if (read_date(st, doc, &m, st->sign_date, &y, &mo, &d) && date_fits(report_year, y)) {
             last = m;
@@ -768,7 +793,7 @@ static int on_heading(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
         while (he < doc->len && he - hs < 180) {
             char ch = doc->text[he];
             if (ch == '\n' || ch == ';' || ch == ',' || ch == ':' || (top && ch == '(') ||
-                khp_contains(doc, he, he + 3, "。"))
+                (ch == '\xe3' && he + 3 <= doc->len && memcmp(doc->text + he, "。", 3) == 0))
                 break;
             if (top && he > body && (next = numeral_heading_at(doc, he)) > 0)
                 break;
