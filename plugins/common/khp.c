@@ -62,14 +62,20 @@ void khp_litset_init(khp_litset *ls, const char *const *lits)
 {
     memset(ls, 0, sizeof *ls);
     for (; *lits && ls->n < sizeof ls->lit / sizeof ls->lit[0]; lits++) {
-        unsigned char c = (unsigned char)(*lits)[0];
-        ls->first[c >> 3] |= (unsigned char)(1u << (c & 7));
+        size_t n = strlen(*lits);
+        if (n == 0)
+            continue;
+        unsigned char c = (unsigned char)(*lits)[n - 1];
+        ls->last[c >> 3] |= (unsigned char)(1u << (c & 7));
         ls->lit[ls->n] = *lits;
-        ls->len[ls->n] = strlen(*lits);
+        ls->len[ls->n] = n;
         ls->n++;
     }
 }
 
+/* Looks at each byte as the possible last byte of a literal: for CJK
+ * literals a continuation byte, one of 64 values, where a first byte (the
+ * lead bytes E4–E9) would match nearly every character of the text. */
 bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to)
 {
     const unsigned char *t = (const unsigned char *)doc->text;
@@ -77,12 +83,15 @@ bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t 
         to = doc->len;
     for (size_t i = from; i < to; i++) {
         unsigned char c = t[i];
-        if (!(ls->first[c >> 3] & (1u << (c & 7))))
+        if (!(ls->last[c >> 3] & (1u << (c & 7))))
             continue;
-        for (unsigned j = 0; j < ls->n; j++)
-            if (ls->len[j] <= to - i && (unsigned char)ls->lit[j][0] == c &&
-                memcmp(t + i, ls->lit[j], ls->len[j]) == 0)
+        size_t end = i + 1; /* a literal ending here lies in [from, end) */
+        for (unsigned j = 0; j < ls->n; j++) {
+            size_t n = ls->len[j];
+            if (n <= end - from && (unsigned char)ls->lit[j][n - 1] == c &&
+                memcmp(t + end - n, ls->lit[j], n - 1) == 0)
                 return true;
+        }
     }
     return false;
 }

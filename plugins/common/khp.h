@@ -27,7 +27,7 @@
 /* Literals of which a pattern's every match holds at least one: a window
  * without any of them needs no regex search (built by khp_init). */
 typedef struct khp_litset {
-    unsigned char first[32];   /* bitmap of the literals' first bytes */
+    unsigned char last[32];    /* bitmap of the literals' last bytes */
     unsigned n;
     const char *lit[16];       /* static strings */
     size_t len[16];
