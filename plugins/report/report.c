@@ -132,9 +132,6 @@ typedef struct report_state {
     kh_re *heading;     /* anchor: a numbered heading line */
     kh_re *c_resp, *c_short_top, *c_short_sub, *c_plan_top, *c_plan_sub,
         *c_meas_top, *c_meas_sub;
-    /* literals one of which every match of the c_* pattern holds */
-    khp_litset l_resp, l_short_top, l_short_sub, l_plan_top, l_plan_sub, l_meas_top,
-        l_meas_sub;
     kh_re *unit_end;    /* the name ends like a unit: 区 / 县 / 市 / 旗 … */
     kh_re *unit_bad;    /* 我区 / 全区 / 中共… / 关于… */
     kh_re *chrome;      /* web-page words before a title: 公示公告 / 首页 … */
@@ -694,17 +691,13 @@ static void find_date(report_state *st, const kh_doc *doc, kh_sink *sink,
 /* ---- sections ------------------------------------------------------------ */
 
 /* Does re match in text[from, to)? If `year_group` names a group holding a
- * year, the match only counts when that year is after the report year.
- * `lits`: literals one of which every match holds (a heading without any
- * needs no regex search). */
-static bool heading_has(report_state *st, kh_re *re, const khp_litset *lits,
-                        const kh_doc *doc, size_t from, size_t to, int report_year)
+ * year, the match only counts when that year is after the report year. */
+static bool heading_has(report_state *st, kh_re *re, const kh_doc *doc, size_t from,
+                        size_t to, int report_year)
 {
     const kh_host *h = st->k.host;
     kh_match m;
     size_t pos = from;
-    if (!khp_litset_in(lits, doc, from, to))
-        return false;
     while (pos < to && h->re_match(re, doc->text, to, pos, &m) == 1) {
         pos = m.end > pos ? m.end : pos + 1;
         int gy = h->re_group(re, "py");
@@ -744,16 +737,13 @@ static void classify_heading(sections_ctx *c, const kh_doc *doc, size_t hs, size
     report_state *st = c->st;
     int flag = -1;
     int ry = c->report_year;
-    if (heading_has(st, st->c_resp, &st->l_resp, doc, hs, he, 0))
+    if (heading_has(st, st->c_resp, doc, hs, he, 0))
         flag = SEC_RESPONSIBILITY;
-    else if (heading_has(st, top ? st->c_short_top : st->c_short_sub,
-                         top ? &st->l_short_top : &st->l_short_sub, doc, hs, he, 0))
+    else if (heading_has(st, top ? st->c_short_top : st->c_short_sub, doc, hs, he, 0))
         flag = SEC_SHORTCOMINGS;
-    else if (heading_has(st, top ? st->c_plan_top : st->c_plan_sub,
-                         top ? &st->l_plan_top : &st->l_plan_sub, doc, hs, he, ry))
+    else if (heading_has(st, top ? st->c_plan_top : st->c_plan_sub, doc, hs, he, ry))
         flag = SEC_PLAN;
-    else if (heading_has(st, top ? st->c_meas_top : st->c_meas_sub,
-                         top ? &st->l_meas_top : &st->l_meas_sub, doc, hs, he, 0))
+    else if (heading_has(st, top ? st->c_meas_top : st->c_meas_sub, doc, hs, he, 0))
         flag = SEC_MEASURES;
     if (flag < 0)
         return;
@@ -1008,30 +998,6 @@ static int report_init(const kh_host *host, const char *config, void **state)
         "主要举措|举措和成效|主要做法|工作情况|主要工作|开展情况|进展情况|主要成效|工作成效|"
         "取得的成效|基本情况|总体情况|推进情况|建设情况");
     st->c_meas_sub = khp_compile(&st->k, "主要举措|举措和成效|主要做法|工作情况|主要工作");
-    /* read off the alternatives above: 存在的?问题 holds 存在, the year
-     * branches of c_plan_* end in one of the listed words */
-    static const char *const l_resp[] = {"第一责任人", "主要负责人履行", "履行推进法治建设",
-                                         NULL};
-    static const char *const l_short_top[] = {"不足", "存在", "短板", "差距", "薄弱环节", NULL};
-    static const char *const l_short_sub[] = {"存在", "不足", "问题和不足", NULL};
-    static const char *const l_plan_top[] = {"下一步", "下一年", "明年", "今后", "来年", "安排",
-                                             "打算", "计划", "思路", "工作重点", "努力方向",
-                                             NULL};
-    static const char *const l_plan_sub[] = {"下一步", "主要安排", "工作打算", "工作计划",
-                                             "工作思路", NULL};
-    static const char *const l_meas_top[] = {"主要举措", "举措和成效", "主要做法", "工作情况",
-                                             "主要工作", "开展情况", "进展情况", "主要成效",
-                                             "工作成效", "取得的成效", "基本情况", "总体情况",
-                                             "推进情况", "建设情况", NULL};
-    static const char *const l_meas_sub[] = {"主要举措", "举措和成效", "主要做法", "工作情况",
-                                             "主要工作", NULL};
-    khp_litset_init(&st->l_resp, l_resp);
-    khp_litset_init(&st->l_short_top, l_short_top);
-    khp_litset_init(&st->l_short_sub, l_short_sub);
-    khp_litset_init(&st->l_plan_top, l_plan_top);
-    khp_litset_init(&st->l_plan_sub, l_plan_sub);
-    khp_litset_init(&st->l_meas_top, l_meas_top);
-    khp_litset_init(&st->l_meas_sub, l_meas_sub);
     st->unit_end = khp_compile(&st->k, "(?:区|县|市|旗|州|盟)$");
     st->unit_bad = khp_compile(&st->k, "(?:我|全|本|该|各)(?:区|县|市|旗)$|中共|关于");
     if (!ok || !st->sign_date || !st->pub_date || !st->heading || !st->c_resp ||
