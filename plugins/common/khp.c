@@ -45,7 +45,9 @@ static const char PAT_YEAR[] =
 
 /* What every match of each scope pattern holds at least one of (read off
  * the alternatives above; a window without any of them cannot match, so the
- * regex is not run there: most windows, and each search costs a PCRE2 call). */
+ * regex is not run there: most windows, and each search costs a PCRE2 call).
+ * PAT_HIGHER has none: it runs only in county-level reports, where the check
+ * cost more than it saved. */
 static const char *const LITS_TARGET[] = {"力争", "确保", "争取", "目标", "计划", "拟",
                                           "预计", "力求", "努力", "要", "将", NULL};
 static const char *const LITS_REQUIRE[] = {"不", "每", "应当", "须达到", "必须", "至少",
@@ -56,7 +58,6 @@ static const char *const LITS_MONTH[] = {"月", NULL};
 static const char *const LITS_COURT[] = {"法院", "一审行政", "审判机关", NULL};
 static const char *const LITS_PRIOR[] = {"年", "由", "从", "比", NULL};
 static const char *const LITS_PART[] = {"镇", "街道", "乡", "社区", "村", NULL};
-static const char *const LITS_HIGHER[] = {"全市", "全省", "市直", "市本级", NULL};
 
 void khp_litset_init(khp_litset *ls, const char *const *lits)
 {
@@ -129,7 +130,6 @@ int khp_init(khp *k, const kh_host *host, const char *name)
     khp_litset_init(&k->lits_court, LITS_COURT);
     khp_litset_init(&k->lits_prior, LITS_PRIOR);
     khp_litset_init(&k->lits_part, LITS_PART);
-    khp_litset_init(&k->lits_higher, LITS_HIGHER);
     return KH_PLUGIN_OK;
 }
 
@@ -325,7 +325,7 @@ unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
                     anchor > acs ? anchor : acs + 1, &m))
         mask |= KHP_SCOPE_PART;
     if (khp_unit_level(k, doc) == KHP_LEVEL_COUNTY &&
-        search_lits(k, k->scope_higher, &k->lits_higher, doc, ss, fig_start, &m))
+        search(k, k->scope_higher, doc, ss, fig_start, &m))
         mask |= KHP_SCOPE_HIGHER;
     return mask;
 }

@@ -50,7 +50,7 @@ typedef struct khp {
     kh_re *scope_higher;   /* 全市 全省: the level above a county-level unit */
     /* the literals each scope pattern needs (see khp.c) */
     khp_litset lits_target, lits_require, lits_multiyear, lits_partial,
-        lits_month, lits_court, lits_prior, lits_part, lits_higher;
+        lits_month, lits_court, lits_prior, lits_part;
     const char *year_text; /* document the cached year belongs to */
     size_t year_len;
     char year_head[64];    /* its first bytes: a new document at a reused
