@@ -4,7 +4,8 @@
  * shortcuts taken for speed give what the plain searches give.
  *
  *   - khp_litset_in(): a literal counts only when it lies wholly inside the
- *     window;
+ *     window; khp_find/khp_has/khp_find_last and the clause splitter the
+ *     litigation and review plugins share;
  *   - the literal sets khp_scope() checks before each scope pattern: over
  *     every window of the seed reports where the set says "none here", the
  *     pattern itself finds nothing either;
@@ -137,6 +138,55 @@ START_TEST(test_khp__litset_needs_the_whole_literal_inside)
     kh_doc da = doc_of(a, strlen(a));
     ck_assert(khp_litset_in(&ls, &da, 3, 4));
     ck_assert(!khp_litset_in(&ls, &da, 0, 3));
+}
+END_TEST
+
+/* ---- the matching and clause helpers the plugins share ------------------ */
+
+START_TEST(test_khp__find_has_find_last)
+{
+    kh_host h = test_host();
+    khp k;
+    ck_assert_int_eq(khp_init(&k, &h, "test"), KH_PLUGIN_OK);
+    kh_re *re = khp_compile(&k, "[0-9]+件");
+    ck_assert_ptr_nonnull(re);
+    const char *t = "受理12件,办结8件,其中3件";
+    kh_doc d = doc_of(t, strlen(t));
+    kh_match m;
+    ck_assert(khp_find(&k, re, &d, 0, d.len, &m));
+    ck_assert_uint_eq(m.start, 6);
+    ck_assert(!khp_find(&k, re, &d, 5, 5, &m));   /* empty range */
+    ck_assert(!khp_find(&k, re, &d, 0, 10, &m));  /* the subject is cut at b */
+    ck_assert(khp_has(&k, re, &d, 0, 11));
+    ck_assert(khp_find_last(&k, re, &d, 0, d.len, &m));
+    ck_assert_str_eq(t + m.start, "3件");
+    ck_assert(khp_find_last(&k, re, &d, 0, 23, &m)); /* up to 办结8件 */
+    ck_assert_uint_eq(m.start, 18);
+    ck_assert(!khp_find_last(&k, re, &d, 0, 3, &m));
+    khp_free_re(&k, &re);
+    khp_fini(&k);
+}
+END_TEST
+
+START_TEST(test_khp__clause_splitter)
+{
+    const char *t = "共1,200件:其中,办结98%。下一步;继续";
+    kh_doc d = doc_of(t, strlen(t));
+    ck_assert_uint_eq(khp_sep_at(t, d.len, 4), 0);  /* 1,200: thousands */
+    ck_assert_uint_eq(khp_sep_at(t, d.len, 11), 1); /* ':' before 其 */
+    ck_assert_uint_eq(khp_sep_at(t, d.len, 18), 1); /* ',' */
+    const char *stop = strstr(t, "。");
+    ck_assert_uint_eq(khp_sep_at(t, d.len, (size_t)(stop - t)), 3);
+    const char *c2 = "比例:98%";
+    ck_assert_uint_eq(khp_sep_at(c2, strlen(c2), 6), 0); /* ':' before a digit */
+    size_t pos = (size_t)(strstr(t, "办结") - t);
+    ck_assert_uint_eq(khp_clause_start(&d, 0, pos), 19);
+    ck_assert_uint_eq(khp_clause_end(&d, pos, d.len), (size_t)(stop - t));
+    ck_assert_uint_eq(khp_clause_start(&d, 0, 3), 0);
+    ck_assert_uint_eq(khp_clause_start(&d, 25, pos), 25); /* not before lo */
+    ck_assert_uint_eq(khp_clause_end(&d, pos, pos + 3), pos + 3); /* not after hi */
+    size_t after_stop = (size_t)(stop - t) + 3 + 6; /* inside 下一步 */
+    ck_assert_uint_eq(khp_clause_start(&d, 0, after_stop), (size_t)(stop - t) + 3);
 }
 END_TEST
 
@@ -328,6 +378,8 @@ Suite *kh_khp_suite(void)
     TCase *tc = tcase_create("literals");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_khp__litset_needs_the_whole_literal_inside);
+    tcase_add_test(tc, test_khp__find_has_find_last);
+    tcase_add_test(tc, test_khp__clause_splitter);
     tcase_add_loop_test(tc, test_khp__scope_literal_sets_hold, 0, N_REPORTS);
     tcase_add_test(tc, test_khp__scope_literal_sets_let_the_vetoes_through);
     suite_add_tcase(s, tc);

@@ -430,6 +430,77 @@ int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
                 ev_start, ev_end, confidence, note);
 }
 
+bool khp_find(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+              kh_match *m)
+{
+    if (a >= b)
+        return false;
+    return k->host->re_match(re, doc->text, b, a, m) == 1;
+}
+
+bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b)
+{
+    kh_match m;
+    return khp_find(k, re, doc, a, b, &m);
+}
+
+bool khp_find_last(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+                   kh_match *out)
+{
+    kh_match m;
+    bool found = false;
+    size_t pos = a;
+    while (pos < b && khp_find(k, re, doc, pos, b, &m)) {
+        *out = m;
+        found = true;
+        pos = m.end > pos ? m.end : pos + 1;
+    }
+    return found;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+size_t khp_sep_at(const char *t, size_t len, size_t i)
+{
+    char c = t[i];
+    if (c == ',')
+        return (i > 0 && is_digit(t[i - 1]) && i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
+    if (c == ':')
+        return (i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
+    if (c == ';' || c == '!' || c == '?' || c == '\n')
+        return 1;
+    if (i + 3 <= len) {
+        static const char *const wide[] = {"。", "，", "；", "！", "？", "："};
+        for (size_t w = 0; w < sizeof wide / sizeof wide[0]; w++)
+            if (memcmp(t + i, wide[w], 3) == 0)
+                return 3;
+    }
+    return 0;
+}
+
+size_t khp_clause_start(const kh_doc *doc, size_t lo, size_t pos)
+{
+    for (size_t i = pos; i > lo; i--) {
+        size_t l = khp_sep_at(doc->text, doc->len, i - 1);
+        if (l == 1)
+            return i;
+        if (i >= lo + 3 && khp_sep_at(doc->text, doc->len, i - 3) == 3)
+            return i;
+    }
+    return lo;
+}
+
+size_t khp_clause_end(const kh_doc *doc, size_t pos, size_t hi)
+{
+    for (size_t i = pos; i < hi; i++)
+        if (khp_sep_at(doc->text, doc->len, i))
+            return i;
+    return hi;
+}
+
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s)
 {
     size_t n = strlen(s);

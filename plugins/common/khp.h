@@ -132,6 +132,27 @@ void khp_litset_init(khp_litset *ls, const char *const *lits);
 /* True when doc->text[from, to) holds one of the literals of ls. */
 bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to);
 
+/* The first match of re in doc->text[a, b) (the subject cut at b): true and
+ * *m filled; false for none, a matcher error, or a >= b. */
+bool khp_find(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+              kh_match *m);
+/* khp_find() without the match. */
+bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b);
+/* The last of the matches of re found one after another in [a, b) (each
+ * search from the end of the previous match): true and *out filled. */
+bool khp_find_last(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+                   kh_match *out);
+
+/* A tighter clause splitter than khp_clause_bounds() (the litigation and
+ * review plugins'): a separator is ,;!?\n, 。，；！？： and ':' except before a
+ * digit (it introduces the value), ',' except between digits (thousands).
+ * khp_sep_at: the separator's length at t[i], 0 if none. khp_clause_start:
+ * the start of the clause holding pos, not before lo. khp_clause_end: the
+ * end (before its separator) of the clause holding pos, not after hi. */
+size_t khp_sep_at(const char *t, size_t len, size_t i);
+size_t khp_clause_start(const kh_doc *doc, size_t lo, size_t pos);
+size_t khp_clause_end(const kh_doc *doc, size_t pos, size_t hi);
+
 /* True when text[start..end) contains the UTF-8 literal s. */
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s);
 
