@@ -59,6 +59,14 @@ typedef struct khp {
     int level;             /* cached khp_unit_level() result, -1 = not yet */
 } khp;
 
+/* One department, team or institution as the subject of the sentence
+ * (区市场监管局举办…, 执法大队对…): a pattern the training and proposals
+ * plugins compile to veto a department's own figures. */
+#define KHP_PAT_DEPT_SUBJECT                                                       \
+    "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)" \
+    "(?:联合\\p{Han}{0,10})?"                                                     \
+    "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)"
+
 /* Reasons a figure is not a whole-unit, reported-year fact. */
 enum {
     KHP_SCOPE_OK = 0,

@@ -549,10 +549,7 @@ static int prop_init(const kh_host *host, const char *config, void **state)
         "|(?<!代表)(?<!委员)(?<!人大)意见建议");
     st->batch = khp_compile(k, "交办会|新交办|今年共交办|明年|下一年");
     st->whole = khp_compile(k, "全区|全市|全县|全旗|区政府|市政府|县政府");
-    st->dept = khp_compile(k,
-        "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)"
-        "(?:联合\\p{Han}{0,10})?"
-        "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)");
+    st->dept = khp_compile(k, KHP_PAT_DEPT_SUBJECT);
     kh_re *all[] = { st->anchor, st->ctx, st->compete, st->rate, st->rate_open, st->chain,
                      st->conn, st->pct_sep, st->implied, st->count, st->verb, st->noun_jy,
                      st->noun_ta, st->noun_ya, st->both, st->total, st->noun_after,

@@ -284,10 +284,7 @@ static int tr_init(const kh_host *host, const char *config, void **state)
         "法律明白人|明白人|调解员|调解|网格员|网格|村居|村(?:社区|级|干部|两委)|社区|群众|居民"
         "|学生|青少年|师生|企业|从业人员|职工|旁听|律师|志愿者|辅警|协管|辅助人员|农民|法律顾问"
         "|陪审|未成年|家长|老年|新市民|外来|宣讲员|讲师|骨干教师|法官|检察官|党员群众|考生");
-    st->dept = khp_compile(k,
-        "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)"
-        "(?:联合\\p{Han}{0,10})?"
-        "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)");
+    st->dept = khp_compile(k, KHP_PAT_DEPT_SUBJECT);
     st->whole = khp_compile(k, "全区|全市|全县|全旗|区政府|市政府|县政府");
     kh_re *all[] = { st->anchor, st->hours, st->per_kw, st->total_strong, st->total_kw,
                      st->complete, st->req, st->target, st->learn, st->after, st->persons,
