@@ -709,19 +709,30 @@ static bool heading_has(report_state *st, kh_re *re, const kh_doc *doc, size_t f
     return false;
 }
 
-/* Length of a top-level heading number ("三、", "十二、") at text[pos], or 0. */
-static size_t numeral_heading_at(const kh_doc *doc, size_t pos)
+/* Is text[i] one of the heading numerals 一 … 十? All ten begin with the
+ * byte E4 or E5: the comparisons run only then (this is asked at every
+ * 、 of the text and every byte of a heading). */
+static bool heading_numeral_at(const kh_doc *doc, size_t i)
 {
     static const char *const digits[] = {"一", "二", "三", "四", "五",
                                          "六", "七", "八", "九", "十"};
+    if (i + 3 > doc->len)
+        return false;
+    unsigned char b = (unsigned char)doc->text[i];
+    if (b != 0xE4 && b != 0xE5)
+        return false;
+    for (int k = 0; k < 10; k++)
+        if (memcmp(doc->text + i, digits[k], 3) == 0)
+            return true;
+    return false;
+}
+
+/* Length of a top-level heading number ("三、", "十二、") at text[pos], or 0. */
+static size_t numeral_heading_at(const kh_doc *doc, size_t pos)
+{
     size_t p = pos;
     int n = 0;
-    while (n < 3 && p + 3 <= doc->len) {
-        bool digit = false;
-        for (int i = 0; i < 10 && !digit; i++)
-            digit = memcmp(doc->text + p, digits[i], 3) == 0;
-        if (!digit)
-            break;
+    while (n < 3 && heading_numeral_at(doc, p)) {
         p += 3;
         n++;
     }
@@ -804,18 +815,6 @@ static int on_heading(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
     return 0;
 }
 
-/* Is text[i] one of the heading numerals 一 … 十? */
-static bool heading_numeral_at(const kh_doc *doc, size_t i)
-{
-    static const char *const digits[] = {"一", "二", "三", "四", "五",
-                                         "六", "七", "八", "九", "十"};
-    if (i + 3 > doc->len)
-        return false;
-    for (int k = 0; k < 10; k++)
-        if (memcmp(doc->text + i, digits[k], 3) == 0)
-            return true;
-    return false;
-}
 
 /* The next occurrence of s (length n) at or after from, or doc->len. The
  * search is for the last byte: the first byte of 、 and 部分 (E3, E9) leads
