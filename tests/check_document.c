@@ -559,6 +559,71 @@ START_TEST(test_document__fast_path_matches_utf8proc_nfkc)
 }
 END_TEST
 
+/* Runs of ideographs (the normaliser's fastest path) mixed with what ends a
+ * run: combining marks and variation selectors after an ideograph (which
+ * then forms a unit with it), ideographs outside U+5000–U+9FFF, full-width
+ * and ASCII characters. The text must be the NFKC form, character by
+ * character, and the map monotonic. */
+START_TEST(test_document__ideograph_runs_with_marks)
+{
+    static const char *const pieces[] = {
+        "法", "治", "政", "府", "建", "设", "丁",   /* U+4E01: lead byte E4 */
+        "㐀", "䷀", "、", "\xcc\x81", "\xcc\x81",  /* U+3400, U+4DC0, U+0301 */
+        "\xef\xb8\x80", "\xe2\x83\x90",              /* U+FE00, U+20D0 */
+        "a", "1", "，", "９", "\xf0\xa0\x80\x80",  /* full-width, U+20000 */
+        "\xcd\x80",                                 /* U+0340: NFKC → U+0300 */
+    };
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        char in[256];
+        size_t n = 0;
+        int marks = 0;
+        for (int k = 0; k < 24; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            bool mark = (unsigned char)p[0] == 0xCC || (unsigned char)p[0] == 0xCD ||
+                        (unsigned char)p[0] == 0xEF || (unsigned char)p[0] == 0xE2;
+            if (mark && (k == 0 || ++marks > 2))
+                continue; /* no leading mark, no long mark runs */
+            if (!mark)
+                marks = 0;
+            memcpy(in + n, p, strlen(p));
+            n += strlen(p);
+        }
+        in[n] = '\0';
+        if (n == 0)
+            continue;
+        unsigned char *want = utf8proc_NFKC((const unsigned char *)in);
+        kh_document *doc = mem_ok(in, n);
+        ck_assert_msg(strcmp(kh_document_text(doc), (const char *)want) == 0,
+                      "round %d: \"%s\" normalised to \"%s\", NFKC \"%s\"", round, in,
+                      kh_document_text(doc), want);
+        check_offsets(doc);
+        kh_document_free(doc);
+        free(want);
+    }
+    /* a mark NFKC changes (U+0340 → U+0300) after the last ideograph of a
+     * run: that ideograph and its mark are one unit, so the ideograph's
+     * evidence quotes the mark too */
+    static const char *const runs[] = {"法治\xcd\x80政府", "法\xcd\x80", "建设法治\xcd\x80",
+                                       "a法治政\xcd\x80府"};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        kh_document *doc = mem_ok(runs[r], strlen(runs[r]));
+        const char *text = kh_document_text(doc);
+        const char *mark = strstr(text, "\xcc\x80");
+        ck_assert_ptr_nonnull(mark);
+        size_t at = (size_t)(mark - text) - 3;
+        char *orig = NULL;
+        ck_assert_int_eq(kh_document_original_span(doc, at, at + 3, &orig, NULL), KH_OK);
+        const char *src = strstr(runs[r], "\xcd\x80") - 3;
+        ck_assert_msg(strncmp(orig, src, 5) == 0 && strlen(orig) == 5,
+                      "case %zu: the ideograph before the mark quotes \"%s\"", r, orig);
+        free(orig);
+        kh_document_free(doc);
+    }
+}
+END_TEST
+
 /* ---- offsets ------------------------------------------------------------ */
 
 /* Spans in the real report: what the normalised text says, what the file
@@ -647,6 +712,52 @@ START_TEST(test_document__spans_in_memory)
     ck_assert_int_eq(p.column, c->column);
     free(orig);
     kh_document_free(doc);
+}
+END_TEST
+
+/* Inside lines longer than the 4 KiB between column checkpoints, every
+ * position still gets the column a count from the line start gives: at the
+ * checkpoints, between them, on the line after a long one, with 1-, 2- and
+ * 3-byte characters straddling the checkpoint offsets. */
+START_TEST(test_document__columns_in_long_lines)
+{
+    static const char *const pieces[] = {"法治", "a", "é", "政府", "12", "建设,", "ü"};
+    size_t cap = 64 * 1024, n = 0;
+    char *in = malloc(cap);
+    ck_assert_ptr_nonnull(in);
+    for (int line = 0; line < 3; line++) {
+        size_t want = line == 1 ? 40 : 13000 + 7 * (size_t)line; /* long, short, long */
+        size_t start = n;
+        for (int k = 0; n - start < want; k++) {
+            const char *p = pieces[(k * 5 + line) % 7];
+            memcpy(in + n, p, strlen(p));
+            n += strlen(p);
+        }
+        in[n++] = '\n';
+        in[n++] = '\n'; /* a paragraph break: kept */
+    }
+    kh_document *doc = mem_ok(in, n);
+    const char *orig = kh_document_original(doc);
+    size_t len = kh_document_length(doc);
+    size_t j = 0; /* offsets map to non-decreasing originals: count on */
+    int line = 1, col = 1;
+    for (size_t i = 0; i < len; i++) {
+        kh_position p = kh_document_locate(doc, i);
+        ck_assert_uint_ge(p.offset, j);
+        for (; j < p.offset; j++) {
+            if (orig[j] == '\n') {
+                line++;
+                col = 1;
+            } else if (((unsigned char)orig[j] & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        ck_assert_msg(p.line == line && p.column == col,
+                      "offset %zu (orig %zu): %d:%d, counted %d:%d", i, p.offset,
+                      p.line, p.column, line, col);
+    }
+    kh_document_free(doc);
+    free(in);
 }
 END_TEST
 
@@ -886,6 +997,7 @@ Suite *kh_document_suite(void)
     tc = tcase_create("normalise");
     tcase_add_loop_test(tc, test_document__normalises, 0, N(norm_cases));
     tcase_add_test(tc, test_document__fast_path_matches_utf8proc_nfkc);
+    tcase_add_test(tc, test_document__ideograph_runs_with_marks);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("offsets");
@@ -893,6 +1005,7 @@ Suite *kh_document_suite(void)
     tcase_add_loop_test(tc, test_document__spans_map_back_to_the_file, 0, N(span_cases));
     tcase_add_loop_test(tc, test_document__spans_in_memory, 0, N(mem_spans));
     tcase_add_test(tc, test_document__locate_edges);
+    tcase_add_test(tc, test_document__columns_in_long_lines);
     tcase_add_loop_test(tc, test_document__offset_map_is_monotonic, 0, N(property_files));
     tcase_add_loop_test(tc, test_document__fixture_has_no_space_next_to_cjk, 0,
                         N(property_files));

@@ -111,9 +111,10 @@
  * folded (all full-width, "１２３…") is one segment per 3 input bytes, about
  * 5 bytes of map per input byte; letters separated by lone CRs ("a\rb\r…")
  * reach 16 bytes per input byte. Line starts of the decoded original (one
- * size_t per line) give line and column by binary search. Everything is
- * built in one linear pass; lookups are O(log n) plus, for the column, the
- * length of the line.
+ * size_t per line) give line and column by binary search; inside a line
+ * longer than 4 KiB a (byte offset, column) checkpoint every 4 KiB bounds
+ * the counting a column takes. Everything is built in one linear pass;
+ * lookups are O(log n) plus, for the column, at most 4 KiB of counting.
  */
 #include "kaohe/document.h"
 
@@ -140,6 +141,15 @@ typedef struct doc_seg {
     size_t norm; /* first normalised byte of the segment */
     size_t orig; /* original offset of that byte, | SEG_UNIT for a UNIT */
 } doc_seg;
+/* A column checkpoint: the column of original byte `off`, which lies inside
+ * a line longer than COL_MARK_EVERY bytes (see build_lines). */
+typedef struct col_mark {
+    size_t off;
+    size_t col;
+} col_mark;
+/* Bytes of a long line between two column checkpoints: a column lookup
+ * counts at most this many bytes, however long the line. */
+#define COL_MARK_EVERY 4096
 /* Original offsets stay below SIZE_MAX / 2 (see check_opts): the top bit is
  * free. */
 #define SEG_UNIT ((size_t)1 << (sizeof(size_t) * CHAR_BIT - 1))
@@ -155,6 +165,9 @@ struct kh_document {
     size_t nsegs;
     size_t *lines;     /* owned; start offset of each line in orig */
     size_t nlines;     /* >= 1 */
+    col_mark *marks;   /* owned or NULL; column checkpoints inside long
+                          lines, sorted by offset */
+    size_t nmarks;
     kh_format format;  /* what the bytes were: text, HTML, DOCX, PDF */
     kh_line_origin *origins; /* owned or NULL; one per line (converted input) */
     size_t nsubs;      /* traditional characters substituted (0 = none) */
@@ -244,6 +257,15 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t n)
             if (w & UINT64_C(0x8080808080808080))
                 break;
             i += 8;
+        }
+        /* CJK fast path: three-byte characters whose lead byte (E1–EC,
+         * EE–EF) allows any continuation bytes */
+        while (i + 3 <= n) {
+            unsigned char c = s[i];
+            if (c < 0xE1 || c > 0xEF || c == 0xED || (s[i + 1] & 0xC0) != 0x80 ||
+                (s[i + 2] & 0xC0) != 0x80)
+                break;
+            i += 3;
         }
         if (i >= n)
             break;
@@ -1258,6 +1280,28 @@ static size_t fast_run(normaliser *z, size_t pos, size_t lim)
         size_t len;
         int c;
         bool this_ideo = false;
+        if (b >= 0xE5 && b <= 0xE9 && pos + 2 < z->n) {
+            /* a run of ideographs U+5000–U+9FFF (lead bytes E5–E9): only
+             * the byte after the run can start a combining mark */
+            size_t p = pos + 3;
+            while (p < n && s[p] >= 0xE5 && s[p] <= 0xE9 && p + 2 < z->n)
+                p += 3;
+            if (p < z->n && s[p] >= 0xCC && (s[p] < 0xE4 || s[p] > 0xE9)) {
+                int32_t next;
+                utf8_decode(s, z->n, p, &next);
+                if (continues_unit(next))
+                    p -= 3; /* the last ideograph and its mark are a unit */
+            }
+            if (p > pos) {
+                last_class = CL_CJK;
+                cjkish = true;
+                ideo = true;
+            }
+            if (p == pos) /* one ideograph, with a mark: read_unit's */
+                break;
+            pos = p;
+            continue;
+        }
         if (b < 0x80) {
             if (b <= 0x20 || b == 0x7F || (b == '(' && ideo))
                 break;
@@ -1373,6 +1417,47 @@ static bool normalise(normaliser *z)
     return true;
 }
 
+/* Column checkpoints every COL_MARK_EVERY bytes of each line longer than
+ * that, so that a column costs O(COL_MARK_EVERY) and not O(line length): a
+ * report whose line breaks were lost is one huge line, and each of its
+ * facts' evidence asks for a column. Short lines (every ordinary report)
+ * get none and cost nothing here. */
+static bool build_col_marks(kh_document *doc)
+{
+    size_t cap = 0, n = 0;
+    col_mark *ms = NULL;
+    const unsigned char *s = (const unsigned char *)doc->orig;
+    for (size_t l = 0; l < doc->nlines; l++) {
+        size_t start = doc->lines[l];
+        size_t end = l + 1 < doc->nlines ? doc->lines[l + 1] : doc->orig_len;
+        if (end - start <= COL_MARK_EVERY)
+            continue;
+        size_t col = 1;
+        for (size_t at = start; at + COL_MARK_EVERY < end;) {
+            size_t next = at + COL_MARK_EVERY;
+            for (size_t i = at; i < next; i++)
+                col += (s[i] & 0xC0) != 0x80;
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                col_mark *nm = realloc(ms, ncap * sizeof *nm);
+                if (!nm) {
+                    free(ms);
+                    return false;
+                }
+                ms = nm;
+                cap = ncap;
+            }
+            ms[n].off = next;
+            ms[n].col = col;
+            n++;
+            at = next;
+        }
+    }
+    doc->marks = ms;
+    doc->nmarks = n;
+    return true;
+}
+
 static bool build_lines(kh_document *doc)
 {
     size_t cap = 64, n = 0;
@@ -1408,7 +1493,7 @@ static bool build_lines(kh_document *doc)
     }
     doc->lines = ls;
     doc->nlines = n;
-    return true;
+    return build_col_marks(doc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1602,6 +1687,7 @@ void kh_document_free(kh_document *doc)
     free(doc->text);
     free(doc->segs);
     free(doc->lines);
+    free(doc->marks);
     free(doc->origins);
     free(doc);
 }
@@ -1696,8 +1782,23 @@ static kh_position position_of(const kh_document *doc, size_t orig)
         else
             hi = mid;
     }
-    size_t col = 1;
-    for (size_t i = doc->lines[lo]; i < orig; i++)
+    size_t col = 1, from = doc->lines[lo];
+    if (doc->nmarks && doc->marks[0].off <= orig) {
+        /* the last checkpoint at or before orig, if it is on this line */
+        size_t mlo = 0, mhi = doc->nmarks;
+        while (mhi - mlo > 1) {
+            size_t mid = mlo + (mhi - mlo) / 2;
+            if (doc->marks[mid].off <= orig)
+                mlo = mid;
+            else
+                mhi = mid;
+        }
+        if (doc->marks[mlo].off > from) {
+            from = doc->marks[mlo].off;
+            col = doc->marks[mlo].col;
+        }
+    }
+    for (size_t i = from; i < orig; i++)
         if (((unsigned char)doc->orig[i] & 0xC0) != 0x80)
             col++;
     p.line = lo + 1 > (size_t)INT_MAX ? INT_MAX : (int)(lo + 1);

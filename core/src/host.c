@@ -103,10 +103,20 @@ static size_t utf8_back_to_start(const char *t, size_t i)
     return i;
 }
 
+/* The bytes a terminator starts with ('\n' ; ! ? and the lead bytes E3 of
+ * 。 and EF of ；！？): none is a UTF-8 continuation byte, so a byte not in
+ * this set needs no further look. */
+#define T_ 1
+static const unsigned char terminator_lead[256] = {
+    ['\n'] = T_, [';'] = T_, ['!'] = T_, ['?'] = T_, [0xE3] = T_, [0xEF] = T_,
+};
+#undef T_
+
 void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
                               size_t *end)
 {
     const char *t = doc->text;
+    const unsigned char *u = (const unsigned char *)t;
     size_t len = doc->len;
     if (offset > len)
         offset = len;
@@ -117,8 +127,7 @@ void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
     for (size_t i = offset; i > lo;) {
         i--;
         size_t n;
-        if (((unsigned char)t[i] & 0xC0) != 0x80 && (n = terminator_at(t, len, i)) &&
-            i + n <= offset) {
+        if (terminator_lead[u[i]] && (n = terminator_at(t, len, i)) && i + n <= offset) {
             s = i + n;
             break;
         }
@@ -128,7 +137,7 @@ void kh_host__sentence_bounds(const kh_doc *doc, size_t offset, size_t *start,
     size_t e = hi;
     for (size_t i = offset; i < hi; i++) {
         size_t n;
-        if (((unsigned char)t[i] & 0xC0) != 0x80 && (n = terminator_at(t, len, i))) {
+        if (terminator_lead[u[i]] && (n = terminator_at(t, len, i))) {
             e = i + n;
             break;
         }

@@ -209,8 +209,14 @@ int kh_pattern_match(kh_re *re, const char *subject, size_t len, size_t start,
     kh_re_code *rc = re->rc;
     if (rc->jit == 0) /* first use (pattern.h) */
         rc->jit = pcre2_jit_compile(rc->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
-    int rc_match = pcre2_match(rc->code, (PCRE2_SPTR)subject, len, start, 0, re->md,
-                               re->mctx);
+    /* JIT code straight through pcre2_jit_match(): pcre2_match() would only
+     * check options the host never passes and then call it (the subject
+     * needs no UTF check: PCRE2_MATCH_INVALID_UTF) */
+    int rc_match = rc->jit == 1
+                       ? pcre2_jit_match(rc->code, (PCRE2_SPTR)subject, len, start, 0,
+                                         re->md, re->mctx)
+                       : pcre2_match(rc->code, (PCRE2_SPTR)subject, len, start, 0, re->md,
+                                     re->mctx);
     if (rc_match == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc_match < 0)
@@ -218,13 +224,14 @@ int kh_pattern_match(kh_re *re, const char *subject, size_t len, size_t start,
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
     int groups = rc->groups;
     m->groups = groups;
-    for (int i = 0; i <= KH_RE_MAX_GROUPS; i++) {
-        if (i <= groups && i < rc_match && ov[2 * i] != PCRE2_UNSET) {
+    /* KH_RE_UNSET is all ones: every group unset at once, then the set ones */
+    memset(m->group_start, 0xFF, sizeof m->group_start);
+    memset(m->group_end, 0xFF, sizeof m->group_end);
+    int filled = groups < rc_match - 1 ? groups : rc_match - 1;
+    for (int i = 0; i <= filled && i <= KH_RE_MAX_GROUPS; i++) {
+        if (ov[2 * i] != PCRE2_UNSET) {
             m->group_start[i] = ov[2 * i];
             m->group_end[i] = ov[2 * i + 1];
-        } else {
-            m->group_start[i] = KH_RE_UNSET;
-            m->group_end[i] = KH_RE_UNSET;
         }
     }
     m->start = ov[0];

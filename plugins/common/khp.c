@@ -43,6 +43,60 @@ static const char PAT_HIGHER[] =
 static const char PAT_YEAR[] =
     "(?:关于)?(\\d{4})\\s*年(?:度)?[^\\n]{0,40}?(?:法治政府建设|依法行政|法治建设)";
 
+/* What every match of each scope pattern holds at least one of (read off
+ * the alternatives above; a window without any of them cannot match, so the
+ * regex is not run there: most windows, and each search costs a PCRE2 call).
+ * PAT_HIGHER has none: it runs only in county-level reports, where the check
+ * cost more than it saved. */
+static const char *const LITS_TARGET[] = {"力争", "确保", "争取", "目标", "计划", "拟",
+                                          "预计", "力求", "努力", "要", "将", NULL};
+static const char *const LITS_REQUIRE[] = {"不", "每", "应当", "须达到", "必须", "至少",
+                                           "要求", NULL};
+static const char *const LITS_MULTIYEAR[] = {"年", "十", NULL}; /* 十三五 has no 年 */
+static const char *const LITS_PARTIAL[] = {"半年", "季度", NULL};
+static const char *const LITS_MONTH[] = {"月", NULL};
+static const char *const LITS_COURT[] = {"法院", "一审行政", "审判机关", NULL};
+static const char *const LITS_PRIOR[] = {"年", "由", "从", "比", NULL};
+static const char *const LITS_PART[] = {"镇", "街道", "乡", "社区", "村", NULL};
+
+void khp_litset_init(khp_litset *ls, const char *const *lits)
+{
+    memset(ls, 0, sizeof *ls);
+    for (; *lits && ls->n < sizeof ls->lit / sizeof ls->lit[0]; lits++) {
+        size_t n = strlen(*lits);
+        if (n == 0)
+            continue;
+        unsigned char c = (unsigned char)(*lits)[n - 1];
+        ls->last[c >> 3] |= (unsigned char)(1u << (c & 7));
+        ls->lit[ls->n] = *lits;
+        ls->len[ls->n] = n;
+        ls->n++;
+    }
+}
+
+/* Looks at each byte as the possible last byte of a literal: for CJK
+ * literals a continuation byte, one of 64 values, where a first byte (the
+ * lead bytes E4–E9) would match nearly every character of the text. */
+bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to)
+{
+    const unsigned char *t = (const unsigned char *)doc->text;
+    if (to > doc->len)
+        to = doc->len;
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = t[i];
+        if (!(ls->last[c >> 3] & (1u << (c & 7))))
+            continue;
+        size_t end = i + 1; /* a literal ending here lies in [from, end) */
+        for (unsigned j = 0; j < ls->n; j++) {
+            size_t n = ls->len[j];
+            if (n <= end - from && (unsigned char)ls->lit[j][n - 1] == c &&
+                memcmp(t + end - n, ls->lit[j], n - 1) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
 int khp_init(khp *k, const kh_host *host, const char *name)
 {
     memset(k, 0, sizeof *k);
@@ -68,6 +122,14 @@ int khp_init(khp *k, const kh_host *host, const char *name)
             return KH_PLUGIN_ERROR;
         }
     }
+    khp_litset_init(&k->lits_target, LITS_TARGET);
+    khp_litset_init(&k->lits_require, LITS_REQUIRE);
+    khp_litset_init(&k->lits_multiyear, LITS_MULTIYEAR);
+    khp_litset_init(&k->lits_partial, LITS_PARTIAL);
+    khp_litset_init(&k->lits_month, LITS_MONTH);
+    khp_litset_init(&k->lits_court, LITS_COURT);
+    khp_litset_init(&k->lits_prior, LITS_PRIOR);
+    khp_litset_init(&k->lits_part, LITS_PART);
     return KH_PLUGIN_OK;
 }
 
@@ -173,11 +235,23 @@ static int search(khp *k, kh_re *re, const kh_doc *doc, size_t from, size_t to,
     return k->host->re_match(re, doc->text, to, from, m) == 1;
 }
 
+/* search(), after checking that the window holds one of the literals every
+ * match of re needs. */
+static int search_lits(khp *k, kh_re *re, const khp_litset *ls, const kh_doc *doc,
+                       size_t from, size_t to, kh_match *m)
+{
+    if (!re || from >= to || !khp_litset_in(ls, doc, from, to))
+        return 0;
+    return k->host->re_match(re, doc->text, to, from, m) == 1;
+}
+
 /* Month cut-offs before November are partial-year figures. */
 static int partial_month(khp *k, const kh_doc *doc, size_t from, size_t to)
 {
     kh_match m;
     size_t pos = from;
+    if (from >= to || !khp_litset_in(&k->lits_month, doc, from, to))
+        return 0;
     while (pos < to && search(k, k->scope_month, doc, pos, to, &m)) {
         int month = 0;
         for (int g = 1; g <= 4; g++) {
@@ -209,12 +283,12 @@ unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
     size_t from = acs < cs ? acs : cs;
 
     /* target / requirement: in the clauses from the anchor to the figure */
-    if (search(k, k->scope_target, doc, from, ce, &m))
+    if (search_lits(k, k->scope_target, &k->lits_target, doc, from, ce, &m))
         mask |= KHP_SCOPE_TARGET;
-    if (search(k, k->scope_require, doc, from, fig_start, &m))
+    if (search_lits(k, k->scope_require, &k->lits_require, doc, from, fig_start, &m))
         mask |= KHP_SCOPE_REQUIRE;
     /* multi-year and partial periods: anywhere from the sentence start */
-    if (search(k, k->scope_multiyear, doc, ss, fig_start, &m)) {
+    if (search_lits(k, k->scope_multiyear, &k->lits_multiyear, doc, ss, fig_start, &m)) {
         /* "2024年以来" in a 2024 report is the year itself */
         int y = khp_report_year(k, doc);
         int ok = 0;
@@ -223,13 +297,13 @@ unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
         if (!ok)
             mask |= KHP_SCOPE_MULTIYEAR;
     }
-    if (search(k, k->scope_partial, doc, ss, fig_start, &m) ||
+    if (search_lits(k, k->scope_partial, &k->lits_partial, doc, ss, fig_start, &m) ||
         partial_month(k, doc, ss, fig_start))
         mask |= KHP_SCOPE_PARTIAL;
-    if (search(k, k->scope_court, doc, from, ce, &m))
+    if (search_lits(k, k->scope_court, &k->lits_court, doc, from, ce, &m))
         mask |= KHP_SCOPE_COURT;
     /* a comparison figure: "去年的20件", "由20件下降到" — just before it */
-    if (search(k, k->scope_prior, doc, cs, fig_start, &m))
+    if (search_lits(k, k->scope_prior, &k->lits_prior, doc, cs, fig_start, &m))
         mask |= KHP_SCOPE_PRIOR;
     else {
         /* a year other than the report's, in the figure's clause */
@@ -247,7 +321,8 @@ unsigned khp_scope(khp *k, const kh_doc *doc, size_t anchor, size_t fig_start,
             }
         }
     }
-    if (search(k, k->scope_part, doc, acs, anchor > acs ? anchor : acs + 1, &m))
+    if (search_lits(k, k->scope_part, &k->lits_part, doc, acs,
+                    anchor > acs ? anchor : acs + 1, &m))
         mask |= KHP_SCOPE_PART;
     if (khp_unit_level(k, doc) == KHP_LEVEL_COUNTY &&
         search(k, k->scope_higher, doc, ss, fig_start, &m))
@@ -353,6 +428,77 @@ int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
 {
     return emit(k, sink, key, KH_VALUE_TEXT, 0, text, unit, KH_QUAL_EXACT, basis,
                 ev_start, ev_end, confidence, note);
+}
+
+bool khp_find(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+              kh_match *m)
+{
+    if (a >= b)
+        return false;
+    return k->host->re_match(re, doc->text, b, a, m) == 1;
+}
+
+bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b)
+{
+    kh_match m;
+    return khp_find(k, re, doc, a, b, &m);
+}
+
+bool khp_find_last(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+                   kh_match *out)
+{
+    kh_match m;
+    bool found = false;
+    size_t pos = a;
+    while (pos < b && khp_find(k, re, doc, pos, b, &m)) {
+        *out = m;
+        found = true;
+        pos = m.end > pos ? m.end : pos + 1;
+    }
+    return found;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+size_t khp_sep_at(const char *t, size_t len, size_t i)
+{
+    char c = t[i];
+    if (c == ',')
+        return (i > 0 && is_digit(t[i - 1]) && i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
+    if (c == ':')
+        return (i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
+    if (c == ';' || c == '!' || c == '?' || c == '\n')
+        return 1;
+    if (i + 3 <= len) {
+        static const char *const wide[] = {"。", "，", "；", "！", "？", "："};
+        for (size_t w = 0; w < sizeof wide / sizeof wide[0]; w++)
+            if (memcmp(t + i, wide[w], 3) == 0)
+                return 3;
+    }
+    return 0;
+}
+
+size_t khp_clause_start(const kh_doc *doc, size_t lo, size_t pos)
+{
+    for (size_t i = pos; i > lo; i--) {
+        size_t l = khp_sep_at(doc->text, doc->len, i - 1);
+        if (l == 1)
+            return i;
+        if (i >= lo + 3 && khp_sep_at(doc->text, doc->len, i - 3) == 3)
+            return i;
+    }
+    return lo;
+}
+
+size_t khp_clause_end(const kh_doc *doc, size_t pos, size_t hi)
+{
+    for (size_t i = pos; i < hi; i++)
+        if (khp_sep_at(doc->text, doc->len, i))
+            return i;
+    return hi;
 }
 
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s)

@@ -24,6 +24,15 @@
 
 #include "kaohe/plugin.h"
 
+/* Literals of which a pattern's every match holds at least one: a window
+ * without any of them needs no regex search (built by khp_init). */
+typedef struct khp_litset {
+    unsigned char last[32];    /* bitmap of the literals' last bytes */
+    unsigned n;
+    const char *lit[16];       /* static strings */
+    size_t len[16];
+} khp_litset;
+
 /* Per-plugin helper state; lives inside the plugin's own state struct. */
 typedef struct khp {
     const kh_host *host;   /* borrowed from init() */
@@ -39,6 +48,9 @@ typedef struct khp {
     kh_re *year_re;        /* the report year in the title */
     kh_re *level_re;       /* a county-level unit in the title: 区 县 旗 开发区 */
     kh_re *scope_higher;   /* 全市 全省: the level above a county-level unit */
+    /* the literals each scope pattern needs (see khp.c) */
+    khp_litset lits_target, lits_require, lits_multiyear, lits_partial,
+        lits_month, lits_court, lits_prior, lits_part;
     const char *year_text; /* document the cached year belongs to */
     size_t year_len;
     char year_head[64];    /* its first bytes: a new document at a reused
@@ -46,6 +58,14 @@ typedef struct khp {
     int year;              /* cached khp_report_year() result */
     int level;             /* cached khp_unit_level() result, -1 = not yet */
 } khp;
+
+/* One department, team or institution as the subject of the sentence
+ * (区市场监管局举办…, 执法大队对…): a pattern the training and proposals
+ * plugins compile to veto a department's own figures. */
+#define KHP_PAT_DEPT_SUBJECT                                                       \
+    "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)" \
+    "(?:联合\\p{Han}{0,10})?"                                                     \
+    "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)"
 
 /* Reasons a figure is not a whole-unit, reported-year fact. */
 enum {
@@ -113,6 +133,33 @@ int khp_emit_number(khp *k, kh_sink *sink, const char *key, double value,
 int khp_emit_text(khp *k, kh_sink *sink, const char *key, const char *text,
                   const char *unit, kh_basis basis, size_t ev_start,
                   size_t ev_end, int confidence, const char *note);
+
+/* Fill *ls from a NULL-terminated list of at most 16 static literals (more
+ * are ignored: pass no more). */
+void khp_litset_init(khp_litset *ls, const char *const *lits);
+/* True when doc->text[from, to) holds one of the literals of ls. */
+bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t to);
+
+/* The first match of re in doc->text[a, b) (the subject cut at b): true and
+ * *m filled; false for none, a matcher error, or a >= b. */
+bool khp_find(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+              kh_match *m);
+/* khp_find() without the match. */
+bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b);
+/* The last of the matches of re found one after another in [a, b) (each
+ * search from the end of the previous match): true and *out filled. */
+bool khp_find_last(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
+                   kh_match *out);
+
+/* A tighter clause splitter than khp_clause_bounds() (the litigation and
+ * review plugins'): a separator is ,;!?\n, 。，；！？： and ':' except before a
+ * digit (it introduces the value), ',' except between digits (thousands).
+ * khp_sep_at: the separator's length at t[i], 0 if none. khp_clause_start:
+ * the start of the clause holding pos, not before lo. khp_clause_end: the
+ * end (before its separator) of the clause holding pos, not after hi. */
+size_t khp_sep_at(const char *t, size_t len, size_t i);
+size_t khp_clause_start(const kh_doc *doc, size_t lo, size_t pos);
+size_t khp_clause_end(const kh_doc *doc, size_t pos, size_t hi);
 
 /* True when text[start..end) contains the UTF-8 literal s. */
 bool khp_contains(const kh_doc *doc, size_t start, size_t end, const char *s);

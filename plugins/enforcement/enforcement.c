@@ -34,14 +34,6 @@ typedef struct enf_state {
 
 static const char *const enf_keys[] = { "enforcement.officers", NULL };
 
-static bool find_in(enf_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *m)
-{
-    if (a >= b)
-        return false;
-    return st->k.host->re_match(re, doc->text, b, a, m) == 1;
-}
-
 /* khp_scope() without its "从/由 … before the figure" comparison reading,
  * which misfires on "从全区1000余名…人员中"; a real comparison still has
  * 去年 / 同比 / a year in the clause. */
@@ -83,22 +75,22 @@ static int consider(enf_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, 
     if (me + 3 <= cle && memcmp(doc->text + me, "中", 3) == 0 &&
         khp_contains(doc, cls, ms, "从"))
         vend = me;
-    if (find_in(st, st->hard, doc, cls, vend, &k))
+    if (khp_find(&st->k, st->hard, doc, cls, vend, &k))
         return KH_PLUGIN_OK;
-    if (find_in(st, st->part, doc, cls, ms, &k) || khp_contains(doc, ss, ms, "其中"))
+    if (khp_find(&st->k, st->part, doc, cls, ms, &k) || khp_contains(doc, ss, ms, "其中"))
         return KH_PLUGIN_OK; /* a township, a department, a subset */
     size_t es = ms;
     int conf = 65;
-    if (find_in(st, st->whole, doc, cls, ms, &k)) {
+    if (khp_find(&st->k, st->whole, doc, cls, ms, &k)) {
         es = k.start;
         conf = 90;
     }
-    bool trained = find_in(st, st->trained, doc, cls, vend, &k);
+    bool trained = khp_find(&st->k, st->trained, doc, cls, vend, &k);
     if (trained) {
         if (conf < 90)
             return KH_PLUGIN_OK; /* a group trained, maybe not all officers */
         conf = 40;
-    } else if (find_in(st, st->activity, doc, cls, vend, &k)) {
+    } else if (khp_find(&st->k, st->activity, doc, cls, vend, &k)) {
         return KH_PLUGIN_OK;
     }
     if (scope(st, doc, ms, n.start, n.end) != KHP_SCOPE_OK)
@@ -119,14 +111,14 @@ static int on_anchor(khp *kp, const kh_doc *doc, const kh_match *am, size_t ss, 
     st->done_until = se;
     kh_match m;
     size_t pos = ss;
-    while (pos < se && find_in(st, st->num_first, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->num_first, doc, pos, se, &m)) {
         pos = m.end;
         int rc = consider(st, doc, sink, ss, se, &m, 1);
         if (rc != KH_PLUGIN_OK)
             return rc;
     }
     pos = ss;
-    while (pos < se && find_in(st, st->noun_first, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->noun_first, doc, pos, se, &m)) {
         pos = m.end;
         int rc = consider(st, doc, sink, ss, se, &m, 1);
         if (rc != KH_PLUGIN_OK)

@@ -30,14 +30,6 @@ typedef struct ls_state {
 
 static const char *const ls_keys[] = { "leaders.law_study_sessions", NULL };
 
-static bool find_in(ls_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *m)
-{
-    if (a >= b)
-        return false;
-    return st->k.host->re_match(re, doc->text, b, a, m) == 1;
-}
-
 static int consider(ls_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, size_t se,
                     const kh_match *m, int conf)
 {
@@ -55,7 +47,7 @@ static int consider(ls_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, s
     if (cls < ss)
         cls = ss;
     kh_match k;
-    if (find_in(st, st->veto, doc, cls, cle, &k))
+    if (khp_find(&st->k, st->veto, doc, cls, cle, &k))
         return KH_PLUGIN_OK;
     /* the study anchor closest to the figure, so a plan named in an earlier
      * clause (《…学法计划》,已开展会前学法6期) does not veto the result */
@@ -82,7 +74,7 @@ static int on_anchor(khp *kp, const kh_doc *doc, const kh_match *am, size_t ss, 
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         kh_match m;
         size_t pos = ss;
-        while (pos < se && find_in(st, shapes[i].re, doc, pos, se, &m)) {
+        while (pos < se && khp_find(&st->k, shapes[i].re, doc, pos, se, &m)) {
             pos = m.end;
             if (m.start < emitted_end)
                 continue; /* the same figure read by an earlier shape */

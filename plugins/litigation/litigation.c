@@ -26,45 +26,6 @@
 
 /* ---- clause geometry ----------------------------------------------------- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* Length of a clause separator at t[i] (0 if none). A ',' between digits is
- * a thousands separator; a ':' before a digit introduces the value. */
-static size_t sep_at(const char *t, size_t len, size_t i)
-{
-    char c = t[i];
-    if (c == ',')
-        return (i > 0 && is_digit(t[i - 1]) && i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
-    if (c == ':') return (i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
-    if (c == ';' || c == '!' || c == '?' || c == '\n') return 1;
-    if (i + 3 <= len) {
-        static const char *const wide[] = {"。", "，", "；", "！", "？", "："};
-        for (size_t w = 0; w < sizeof wide / sizeof wide[0]; w++)
-            if (memcmp(t + i, wide[w], 3) == 0) return 3;
-    }
-    return 0;
-}
-
-/* Start of the clause holding pos, not before lo. */
-static size_t clause_start(const kh_doc *doc, size_t lo, size_t pos)
-{
-    for (size_t i = pos; i > lo; i--) {
-        size_t l = sep_at(doc->text, doc->len, i - 1);
-        if (l == 1) return i;
-        if (i >= lo + 3 && sep_at(doc->text, doc->len, i - 3) == 3) return i;
-    }
-    return lo;
-}
-
-/* End (exclusive, before the separator) of the clause holding pos, not
- * after hi. */
-static size_t clause_end(const kh_doc *doc, size_t pos, size_t hi)
-{
-    for (size_t i = pos; i < hi; i++)
-        if (sep_at(doc->text, doc->len, i)) return i;
-    return hi;
-}
-
 /* ---- state --------------------------------------------------------------- */
 
 #define NUMSTART "(?=[0-9零〇一二两三四五六七八九十百千])"
@@ -157,20 +118,6 @@ typedef struct lit_run {
 
 /* ---- small matching helpers --------------------------------------------- */
 
-static bool find(const lit_state *st, kh_re *re, const kh_doc *doc, size_t from,
-                 size_t to, kh_match *m)
-{
-    if (from >= to) return false;
-    return st->k.host->re_match(re, doc->text, to, from, m) == 1;
-}
-
-static bool has(const lit_state *st, kh_re *re, const kh_doc *doc, size_t from,
-                size_t to)
-{
-    kh_match m;
-    return find(st, re, doc, from, to, &m);
-}
-
 static size_t gstart(const kh_re *re, const lit_state *st, const kh_match *m,
                      const char *name)
 {
@@ -223,7 +170,8 @@ static size_t ev_left(const kh_doc *doc, size_t lo, size_t start)
 /* A prior year or one department named in [a, b). */
 static bool prior_or_dept(const lit_run *r, size_t a, size_t b)
 {
-    return has(r->st, r->st->prior, r->doc, a, b) || has(r->st, r->st->dept, r->doc, a, b);
+    return khp_has(&r->st->k, r->st->prior, r->doc, a, b) ||
+           khp_has(&r->st->k, r->st->dept, r->doc, a, b);
 }
 
 /* Figures not of the reporting unit in [a, b): a higher level, a prior
@@ -231,23 +179,24 @@ static bool prior_or_dept(const lit_run *r, size_t a, size_t b)
 static bool foreign_scope(const lit_run *r, size_t a, size_t b)
 {
     if (prior_or_dept(r, a, b)) return true;
-    if (has(r->st, r->st->above_always, r->doc, a, b)) return true;
-    return r->level == DOC_LEVEL_LOCAL && has(r->st, r->st->above_city, r->doc, a, b);
+    if (khp_has(&r->st->k, r->st->above_always, r->doc, a, b)) return true;
+    return r->level == DOC_LEVEL_LOCAL && khp_has(&r->st->k, r->st->above_city, r->doc, a, b);
 }
 
 /* A court's statistics: a court named in [a, b) and nothing of the
  * government side (应诉 被告 承办). */
 static bool court_side(const lit_run *r, size_t a, size_t b)
 {
-    return has(r->st, r->st->court, r->doc, a, b) && !has(r->st, r->st->gov, r->doc, a, b);
+    return khp_has(&r->st->k, r->st->court, r->doc, a, b) &&
+           !khp_has(&r->st->k, r->st->gov, r->doc, a, b);
 }
 
 /* A growth figure: the filler between the term and the number says
  * 同比上升 / 提高 … (but "提高到" gives a level). */
 static bool growth_fill(const lit_run *r, size_t a, size_t b)
 {
-    return has(r->st, r->st->growth, r->doc, a, b) &&
-           !has(r->st, r->st->growth_ok_end, r->doc, a, b);
+    return khp_has(&r->st->k, r->st->growth, r->doc, a, b) &&
+           !khp_has(&r->st->k, r->st->growth_ok_end, r->doc, a, b);
 }
 
 static unsigned scope(lit_run *r, size_t anchor, size_t fs, size_t fe)
@@ -270,7 +219,7 @@ static void emit(lit_run *r, const char *key, double v, const char *unit,
 static bool subset_head(const lit_run *r, size_t cs, size_t subj)
 {
     size_t from = subj > cs + 15 ? subj - 15 : cs;
-    return has(r->st, r->st->subset_end, r->doc, from, subj);
+    return khp_has(&r->st->k, r->st->subset_end, r->doc, from, subj);
 }
 
 /* The words between 出庭率 and its number: no staff, no growth; 出声 only in
@@ -282,7 +231,7 @@ static bool bad_rate_fill(const lit_run *r, size_t a, size_t b)
     if (khp_contains(doc, a, b, "出声") || khp_contains(doc, a, b, "出聲"))
         return !(khp_contains(doc, a, b, "均") || khp_contains(doc, a, b, "分别") ||
                  khp_contains(doc, a, b, "分別"));
-    return has(r->st, r->st->staff, doc, a, b);
+    return khp_has(&r->st->k, r->st->staff, doc, a, b);
 }
 
 /* Scope reasons that veto a rate whose term runs [term, fig): khp's PRIOR
@@ -302,16 +251,16 @@ static void head_rate(lit_run *r, size_t ss, size_t se)
     kh_number n;
 
     /* 行政机关负责人出庭(应诉)率 … 100% */
-    for (size_t p = ss; find(st, st->rate, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->rate, doc, p, se, &m); p = m.end) {
         size_t subj = gstart(st->rate, st, &m, "subj");
-        size_t cs = clause_start(doc, ss, subj);
-        size_t ce = clause_end(doc, m.end, se);
+        size_t cs = khp_clause_start(doc, ss, subj);
+        size_t ce = khp_clause_end(doc, m.end, se);
         size_t mid_s = gstart(st->rate, st, &m, "mid"), mid_e = gend(st->rate, st, &m, "mid");
         size_t fill_s = gstart(st->rate, st, &m, "fill"), fill_e = gend(st->rate, st, &m, "fill");
         size_t np = gstart(st->rate, st, &m, "n");
         if (gstart(st->rate, st, &m, "sheng") != KH_RE_UNSET) continue;
         if (subset_head(r, cs, subj)) continue;
-        if (has(st, st->staff, doc, mid_s, mid_e)) continue;
+        if (khp_has(&st->k, st->staff, doc, mid_s, mid_e)) continue;
         if (bad_rate_fill(r, fill_s, fill_e)) continue;
         if (!khp_number_at(&st->k, doc, np, ce, &n)) continue;
         if (n.kind != KH_NUM_PERCENT || n.value < 0 || n.value > 100) continue;
@@ -323,17 +272,17 @@ static void head_rate(lit_run *r, size_t ss, size_t se)
     }
 
     /* 负责人100%出庭 */
-    for (size_t p = ss; find(st, st->rate_pct_first, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->rate_pct_first, doc, p, se, &m); p = m.end) {
         size_t subj = gstart(st->rate_pct_first, st, &m, "subj");
-        size_t cs = clause_start(doc, ss, subj);
+        size_t cs = khp_clause_start(doc, ss, subj);
         size_t mid_s = gstart(st->rate_pct_first, st, &m, "mid");
         size_t mid_e = gend(st->rate_pct_first, st, &m, "mid");
         size_t np = gstart(st->rate_pct_first, st, &m, "n");
-        if (subset_head(r, cs, subj) || has(st, st->staff, doc, mid_s, mid_e)) continue;
+        if (subset_head(r, cs, subj) || khp_has(&st->k, st->staff, doc, mid_s, mid_e)) continue;
         if (growth_fill(r, mid_s, mid_e)) continue;
         if (!khp_number_at(&st->k, doc, np, m.end, &n)) continue;
         if (n.kind != KH_NUM_PERCENT || n.value < 0 || n.value > 100) continue;
-        if (has(st, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
+        if (khp_has(&st->k, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
         if (scope(r, subj, n.start, n.end) & VETO_RATE) continue;
         emit(r, "litigation.head_appearance_rate", n.value, "percent", n.qualifier,
              KH_BASIS_STATED, subj, m.end, 80, NULL);
@@ -341,19 +290,20 @@ static void head_rate(lit_run *r, size_t ss, size_t se)
 
     /* 行政机关负责人出庭应诉12件, 出庭率100% (the rate's subject is the
      * previous clause's 负责人) */
-    for (size_t p = ss; find(st, st->rate_bare, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
+    for (size_t p = ss; khp_find(&st->k, st->rate_bare, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
         if (cs != m.start || cs <= ss) continue;
-        size_t prev_s = clause_start(doc, ss, cs - 1);
+        size_t prev_s = khp_clause_start(doc, ss, cs - 1);
         /* the previous clause ends before its separator */
-        size_t prev_e = clause_end(doc, prev_s, cs);
+        size_t prev_e = khp_clause_end(doc, prev_s, cs);
         kh_match hm;
-        if (!find(st, st->head_prev, doc, prev_s, prev_e, &hm)) continue;
-        if (has(st, st->staff, doc, prev_s, prev_e) || subset_head(r, prev_s, hm.start)) continue;
+        if (!khp_find(&st->k, st->head_prev, doc, prev_s, prev_e, &hm)) continue;
+        if (khp_has(&st->k, st->staff, doc, prev_s, prev_e) ||
+            subset_head(r, prev_s, hm.start)) continue;
         size_t fill_s = gstart(st->rate_bare, st, &m, "fill");
         size_t fill_e = gend(st->rate_bare, st, &m, "fill");
         if (bad_rate_fill(r, fill_s, fill_e)) continue;
-        size_t ce = clause_end(doc, m.end, se);
+        size_t ce = khp_clause_end(doc, m.end, se);
         if (!khp_number_at(&st->k, doc, gstart(st->rate_bare, st, &m, "n"), ce, &n)) continue;
         if (n.kind != KH_NUM_PERCENT || n.value < 0 || n.value > 100) continue;
         if (foreign_scope(r, prev_s, m.start)) continue;
@@ -363,31 +313,32 @@ static void head_rate(lit_run *r, size_t ss, size_t se)
     }
 
     /* 行政机关负责人均按规定出庭应诉 → implied 100 */
-    for (size_t p = ss; find(st, st->implied_all, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->implied_all, doc, p, se, &m); p = m.end) {
         size_t subj = gstart(st->implied_all, st, &m, "subj");
         size_t subj_e = gend(st->implied_all, st, &m, "subj");
         size_t c = gstart(st->implied_all, st, &m, "c");
-        size_t cs = clause_start(doc, ss, subj);
+        size_t cs = khp_clause_start(doc, ss, subj);
         if (subset_head(r, cs, subj)) continue;
-        if (has(st, st->implied_veto, doc, subj_e, c)) continue;
-        if (has(st, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
+        if (khp_has(&st->k, st->implied_veto, doc, subj_e, c)) continue;
+        if (khp_has(&st->k, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
         if (scope(r, subj, subj, m.end) & VETO_RATE) continue;
         emit(r, "litigation.head_appearance_rate", 100, "percent", KH_QUAL_EXACT,
              KH_BASIS_IMPLIED, subj, m.end, 70, "all heads appeared (均/全部)");
     }
 
     /* 实现行政机关负责人出庭应诉全覆盖 → implied 100 */
-    for (size_t p = ss; find(st, st->implied_cover, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->implied_cover, doc, p, se, &m); p = m.end) {
         size_t subj = gstart(st->implied_cover, st, &m, "subj");
         size_t subj_e = gend(st->implied_cover, st, &m, "subj");
         size_t c = gstart(st->implied_cover, st, &m, "c");
         size_t mid2_s = gstart(st->implied_cover, st, &m, "mid2");
         size_t mid2_e = gend(st->implied_cover, st, &m, "mid2");
-        size_t cs = clause_start(doc, ss, subj);
+        size_t cs = khp_clause_start(doc, ss, subj);
         if (subset_head(r, cs, subj)) continue;
-        if (has(st, st->implied_veto, doc, subj_e, c)) continue;
-        if (has(st, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
-        if (!has(st, st->achieve, doc, cs, subj) && !has(st, st->achieve, doc, mid2_s, mid2_e))
+        if (khp_has(&st->k, st->implied_veto, doc, subj_e, c)) continue;
+        if (khp_has(&st->k, st->target, doc, cs, subj) || foreign_scope(r, cs, subj)) continue;
+        if (!khp_has(&st->k, st->achieve, doc, cs, subj) &&
+            !khp_has(&st->k, st->achieve, doc, mid2_s, mid2_e))
             continue;
         if (scope(r, subj, subj, m.end) & VETO_RATE) continue;
         emit(r, "litigation.head_appearance_rate", 100, "percent", KH_QUAL_EXACT,
@@ -405,7 +356,7 @@ static bool governing_verb(lit_run *r, size_t cs, size_t noun, size_t *gov_verb)
     lit_state *st = r->st;
     kh_match m, last = {0};
     bool any = false;
-    for (size_t p = cs; find(st, st->case_verb, r->doc, p, noun, &m); p = m.end)
+    for (size_t p = cs; khp_find(&st->k, st->case_verb, r->doc, p, noun, &m); p = m.end)
         last = m, any = true;
     *gov_verb = KH_RE_UNSET;
     if (!any) return true;
@@ -423,7 +374,7 @@ static bool governing_verb(lit_run *r, size_t cs, size_t noun, size_t *gov_verb)
 static bool cases_context_ok(lit_run *r, size_t ss, size_t cs, size_t fig)
 {
     lit_state *st = r->st;
-    if (has(st, st->agent, r->doc, cs, fig)) return false;      /* legal advisers */
+    if (khp_has(&st->k, st->agent, r->doc, cs, fig)) return false;      /* legal advisers */
     if (court_side(r, ss, fig)) return false;                    /* a court's figures */
     if (foreign_scope(r, cs, fig)) return false;
     return true;
@@ -431,7 +382,7 @@ static bool cases_context_ok(lit_run *r, size_t ss, size_t cs, size_t fig)
 
 static bool has_lit(const lit_run *r, size_t a, size_t b)
 {
-    return has(r->st, r->st->lit_marker, r->doc, a, b);
+    return khp_has(&r->st->k, r->st->lit_marker, r->doc, a, b);
 }
 
 static bool has_review(const lit_run *r, size_t a, size_t b)
@@ -446,11 +397,11 @@ static void cases(lit_run *r, size_t ss, size_t se)
     kh_match m;
     kh_number n;
 
-    for (size_t p = ss; find(st, st->cases, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->cases, doc, p, se, &m); p = m.end) {
         size_t noun = gstart(st->cases, st, &m, "noun");
         size_t noun_e = gend(st->cases, st, &m, "noun");
-        size_t cs = clause_start(doc, ss, noun);
-        size_t ce = clause_end(doc, m.end, se);
+        size_t cs = khp_clause_start(doc, ss, noun);
+        size_t ce = khp_clause_end(doc, m.end, se);
         size_t gv;
         if (has_review(r, cs, noun_e)) continue;             /* 复议和诉讼 combined */
         if (!governing_verb(r, cs, noun, &gv)) continue;
@@ -459,14 +410,14 @@ static void cases(lit_run *r, size_t ss, size_t se)
                         khp_contains(doc, noun, noun_e, "應訴");
         bool plain = !gov_noun && !khp_contains(doc, noun, noun_e, "诉讼") &&
                      !khp_contains(doc, noun, noun_e, "訴訟");
-        if (plain && gv == KH_RE_UNSET && !has(st, st->gov, doc, cs, noun)) continue;
+        if (plain && gv == KH_RE_UNSET && !khp_has(&st->k, st->gov, doc, cs, noun)) continue;
         if (!khp_number_at(&st->k, doc, gstart(st->cases, st, &m, "n"), ce, &n)) continue;
         size_t u = case_unit(doc, n.end, ce);
         if (!u || n.kind == KH_NUM_PERCENT) continue;
         if (!cases_context_ok(r, ss, cs, n.start)) continue;
         if (scope(r, noun, n.start, n.end + u) & VETO_ALL) continue;
         size_t es = gv != KH_RE_UNSET ? gv : noun;
-        bool gov_subject = gv == KH_RE_UNSET && has(st, st->gov, doc, cs, noun);
+        bool gov_subject = gv == KH_RE_UNSET && khp_has(&st->k, st->gov, doc, cs, noun);
         if (gov_subject) es = cs; /* 区政府作为被告的… */
         es = ev_left(doc, cs, es);
         int conf = (gv != KH_RE_UNSET || gov_noun || gov_subject) ? 85 : 70;
@@ -475,15 +426,16 @@ static void cases(lit_run *r, size_t ss, size_t se)
     }
 
     /* 共应诉24件行政案件 */
-    for (size_t p = ss; find(st, st->cases_num_first, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
-        size_t ce = clause_end(doc, m.end, se);
+    for (size_t p = ss; khp_find(&st->k, st->cases_num_first, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
+        size_t ce = khp_clause_end(doc, m.end, se);
         if (!khp_number_at(&st->k, doc, gstart(st->cases_num_first, st, &m, "n"), ce, &n))
             continue;
         size_t u = case_unit(doc, n.end, ce);
         if (!u || n.kind == KH_NUM_PERCENT) continue;
         kh_match t;
-        if (!find(st, st->cases_tail, doc, n.end + u, ce, &t) || t.start != n.end + u) continue;
+        if (!khp_find(&st->k, st->cases_tail, doc, n.end + u, ce, &t) ||
+            t.start != n.end + u) continue;
         if (has_review(r, cs, t.end) || !cases_context_ok(r, ss, cs, n.start)) continue;
         if (scope(r, m.start, n.start, t.end) & VETO_ALL) continue;
         emit(r, "litigation.cases", n.value, "cases", n.qualifier, KH_BASIS_STATED,
@@ -498,7 +450,7 @@ static bool lost_context_ok(lit_run *r, size_t ss, size_t cs, size_t fig)
 {
     lit_state *st = r->st;
     if (!has_lit(r, ss, fig)) return false;
-    if (has(st, st->agent, r->doc, ss, fig)) return false;
+    if (khp_has(&st->k, st->agent, r->doc, ss, fig)) return false;
     if (court_side(r, ss, fig)) return false;
     if (foreign_scope(r, cs, fig)) return false;
     return true;
@@ -512,9 +464,9 @@ static void lost(lit_run *r, size_t ss, size_t se)
     kh_number n;
 
     /* 败诉1件 */
-    for (size_t p = ss; find(st, st->lost, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
-        size_t ce = clause_end(doc, m.end, se);
+    for (size_t p = ss; khp_find(&st->k, st->lost, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
+        size_t ce = khp_clause_end(doc, m.end, se);
         if (!khp_number_at(&st->k, doc, gstart(st->lost, st, &m, "n"), ce, &n)) continue;
         if (n.kind == KH_NUM_PERCENT) continue;
         size_t u = case_unit(doc, n.end, ce);
@@ -527,14 +479,14 @@ static void lost(lit_run *r, size_t ss, size_t se)
     }
 
     /* 其中1件败诉 */
-    for (size_t p = ss; find(st, st->lost_qi, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
-        size_t ce = clause_end(doc, m.end, se);
+    for (size_t p = ss; khp_find(&st->k, st->lost_qi, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
+        size_t ce = khp_clause_end(doc, m.end, se);
         if (!khp_number_at(&st->k, doc, gstart(st->lost_qi, st, &m, "n"), ce, &n)) continue;
         size_t u = case_unit(doc, n.end, ce);
         if (!u || n.kind == KH_NUM_PERCENT) continue;
         kh_match t;
-        if (!find(st, st->lost_qi_tail, doc, n.end + u, ce, &t) || t.start != n.end + u)
+        if (!khp_find(&st->k, st->lost_qi_tail, doc, n.end + u, ce, &t) || t.start != n.end + u)
             continue;
         if (!lost_context_ok(r, ss, cs, m.start)) continue;
         if (scope(r, m.start, n.start, t.end) & VETO_ALL) continue;
@@ -543,19 +495,19 @@ static void lost(lit_run *r, size_t ss, size_t se)
     }
 
     /* 零败诉 / 无败诉案件 */
-    for (size_t p = ss; find(st, st->lost_zero, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
+    for (size_t p = ss; khp_find(&st->k, st->lost_zero, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
         if (!lost_context_ok(r, ss, cs, m.end)) continue;
-        if (has(st, st->target, doc, cs, m.start)) continue;
+        if (khp_has(&st->k, st->target, doc, cs, m.start)) continue;
         if (scope(r, m.start, m.start, m.end) & VETO_ALL) continue;
         emit(r, "litigation.lost", 0, "cases", KH_QUAL_EXACT, KH_BASIS_STATED,
              m.start, m.end, 55, "no case lost (零败诉)");
     }
 
     /* 败诉率4.2% */
-    for (size_t p = ss; find(st, st->loss_rate, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
-        size_t ce = clause_end(doc, m.end, se);
+    for (size_t p = ss; khp_find(&st->k, st->loss_rate, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
+        size_t ce = khp_clause_end(doc, m.end, se);
         size_t fill_s = gstart(st->loss_rate, st, &m, "fill");
         size_t fill_e = gend(st->loss_rate, st, &m, "fill");
         if (growth_fill(r, fill_s, fill_e)) continue;
@@ -564,7 +516,7 @@ static void lost(lit_run *r, size_t ss, size_t se)
         bool pct = n.kind == KH_NUM_PERCENT && n.value >= 0 && n.value <= 100;
         if (!pct && !(n.value == 0 && !case_unit(doc, n.end, ce))) continue;
         if (starts_with(doc, n.end, ce, "个百分点")) continue;
-        if (court_side(r, ss, m.start) || has(st, st->agent, doc, cs, m.start)) continue;
+        if (court_side(r, ss, m.start) || khp_has(&st->k, st->agent, doc, cs, m.start)) continue;
         if (foreign_scope(r, cs, m.start) || khp_contains(doc, cs, m.start, "平均")) continue;
         if (scope(r, m.start, n.start, n.end) & VETO_ALL) continue;
         emit(r, "litigation.loss_rate", n.value, "percent", n.qualifier, KH_BASIS_STATED,
@@ -592,7 +544,7 @@ static int doc_level(const lit_state *st, const kh_doc *doc)
     kh_match m;
     size_t lim = doc->len < 600 ? doc->len : 600;
     while (lim > 0 && lim < doc->len && ((unsigned char)doc->text[lim] & 0xC0) == 0x80) lim--;
-    if (!find(st, st->level, doc, 0, lim, &m)) return DOC_LEVEL_UNKNOWN;
+    if (!khp_find(&st->k, st->level, doc, 0, lim, &m)) return DOC_LEVEL_UNKNOWN;
     return gstart(st->level, st, &m, "c") != KH_RE_UNSET ? DOC_LEVEL_CITY : DOC_LEVEL_LOCAL;
 }
 

@@ -72,28 +72,16 @@ static const char *const prop_keys[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* First match of re in [a, b); true when found. */
-static bool find_in(prop_state *st, kh_re *re, const kh_doc *doc, size_t a,
-                    size_t b, kh_match *m)
-{
-    if (a >= b)
-        return false;
-    return st->k.host->re_match(re, doc->text, b, a, m) == 1;
-}
-
 /* End of the last match of re in [a, b), or 0 when none; *start gets its start. */
 static size_t last_in(prop_state *st, kh_re *re, const kh_doc *doc, size_t a,
                       size_t b, size_t *start)
 {
     kh_match m;
-    size_t end = 0, pos = a;
-    while (pos < b && find_in(st, re, doc, pos, b, &m)) {
-        end = m.end;
-        if (start)
-            *start = m.start;
-        pos = m.end > pos ? m.end : pos + 1;
-    }
-    return end;
+    if (!khp_find_last(&st->k, re, doc, a, b, &m))
+        return 0;
+    if (start)
+        *start = m.start;
+    return m.end;
 }
 
 static bool is_percent(const kh_number *n)
@@ -124,20 +112,20 @@ static bool parse_chain(prop_state *st, const kh_doc *doc, size_t ns, size_t ne,
     c->name_end[0] = ne;
     c->n_names = 1;
     size_t pos = ne;
-    while (c->n_names < CHAIN_MAX && find_in(st, st->chain, doc, pos, limit, &m)) {
+    while (c->n_names < CHAIN_MAX && khp_find(&st->k, st->chain, doc, pos, limit, &m)) {
         c->name_start[c->n_names] = m.group_start[1];
         c->name_end[c->n_names] = m.group_end[1];
         c->n_names++;
         pos = m.end;
     }
-    if (find_in(st, st->conn, doc, pos, limit, &m))
+    if (khp_find(&st->k, st->conn, doc, pos, limit, &m))
         pos = m.end;
     kh_number n;
     while (c->n_pcts < CHAIN_MAX && khp_number_at(&st->k, doc, pos, limit, &n) &&
            is_percent(&n)) {
         c->pct[c->n_pcts++] = n;
         pos = n.end;
-        if (!find_in(st, st->pct_sep, doc, pos, limit, &m))
+        if (!khp_find(&st->k, st->pct_sep, doc, pos, limit, &m))
             break;
         pos = m.end;
     }
@@ -186,7 +174,7 @@ static bool has_context(prop_state *st, const kh_doc *doc, size_t a, size_t pos,
     if (ce == 0)
         return false;
     kh_match m;
-    if (find_in(st, st->compete, doc, ce, pos, &m))
+    if (khp_find(&st->k, st->compete, doc, ce, pos, &m))
         return false;
     if (ctx_start)
         *ctx_start = cs;
@@ -200,7 +188,7 @@ static int do_rates(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ctx
 {
     kh_match m;
     size_t pos = ss;
-    while (pos < se && find_in(st, st->rate, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->rate, doc, pos, se, &m)) {
         size_t ns = m.start, ne = m.end;
         pos = m.end;
         if (!has_context(st, doc, ctx_from, ns, NULL))
@@ -228,7 +216,7 @@ static int do_rates(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ctx
     }
     /* whole coverage in words */
     pos = ss;
-    while (pos < se && find_in(st, st->implied, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->implied, doc, pos, se, &m)) {
         size_t is = m.start, ie = m.end;
         pos = m.end;
         if (!has_context(st, doc, ctx_from, is, NULL))
@@ -241,9 +229,9 @@ static int do_rates(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ctx
         kh_match c;
         if (cls < ss)
             cls = ss;
-        if (find_in(st, st->both, doc, cls, is, &c) && c.start < ev)
+        if (khp_find(&st->k, st->both, doc, cls, is, &c) && c.start < ev)
             ev = c.start;
-        if (find_in(st, st->ctx, doc, cls, is, &c) && c.start < ev)
+        if (khp_find(&st->k, st->ctx, doc, cls, is, &c) && c.start < ev)
             ev = c.start;
         int rc = khp_emit_number(&st->k, sink, "proposals.reply_rate", 100.0, "percent",
                                  KH_QUAL_EXACT, KH_BASIS_IMPLIED, ev, ie, 60,
@@ -281,13 +269,13 @@ static unsigned kinds_in(prop_state *st, const kh_doc *doc, size_t ss, size_t a,
 {
     kh_match m;
     unsigned kinds = 0;
-    if (find_in(st, st->both, doc, a, b, &m))
+    if (khp_find(&st->k, st->both, doc, a, b, &m))
         return PART_JY | PART_TA;
-    if (find_in(st, st->noun_ta, doc, a, b, &m))
+    if (khp_find(&st->k, st->noun_ta, doc, a, b, &m))
         kinds |= PART_TA;
-    if (find_in(st, st->noun_ya, doc, a, b, &m))
+    if (khp_find(&st->k, st->noun_ya, doc, a, b, &m))
         kinds |= PART_YA;
-    if (find_in(st, st->noun_jy, doc, a, b, &m))
+    if (khp_find(&st->k, st->noun_jy, doc, a, b, &m))
         kinds |= PART_JY;
     else if (khp_contains(doc, a, b, "建议") &&
              ((kinds & PART_YA) || khp_contains(doc, ss, a, "人大") ||
@@ -313,12 +301,12 @@ static int do_counts(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ss
 {
     kh_match m;
     /* a new batch assigned (交办会) or next year's plan: not handled items */
-    if (find_in(st, st->batch, doc, ss, se, &m))
+    if (khp_find(&st->k, st->batch, doc, ss, se, &m))
         return KH_PLUGIN_OK;
     count_item items[ITEMS_MAX];
     int n_items = 0;
     size_t seg_from = ss, pos = ss;
-    while (n_items < ITEMS_MAX && pos < se && find_in(st, st->count, doc, pos, se, &m)) {
+    while (n_items < ITEMS_MAX && pos < se && khp_find(&st->k, st->count, doc, pos, se, &m)) {
         size_t ns = m.group_start[1], ue = m.end;
         size_t prev_end = seg_from;
         pos = m.end;
@@ -339,17 +327,17 @@ static int do_counts(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ss
         it.kind = kinds_in(st, doc, ss, a, ns);
         if (it.kind) {
             /* evidence from the handling verb (or the noun) to the unit */
-            if (find_in(st, st->verb, doc, a, ns, &v))
+            if (khp_find(&st->k, st->verb, doc, a, ns, &v))
                 it.ev_start = v.start;
-            else if (find_in(st, st->ctx, doc, a, ns, &v))
+            else if (khp_find(&st->k, st->ctx, doc, a, ns, &v))
                 it.ev_start = v.start;
             else
                 it.ev_start = a;
-        } else if (find_in(st, st->noun_after, doc, ns, cle, &v)) {
+        } else if (khp_find(&st->k, st->noun_after, doc, ns, cle, &v)) {
             /* "122件建议提案全部办结" */
             it.kind = kinds_in(st, doc, ss, ue, v.end);
             it.ev_end = v.end;
-        } else if (n_items > 0 && find_in(st, st->total, doc, prev_end, ns, &v) &&
+        } else if (n_items > 0 && khp_find(&st->k, st->total, doc, prev_end, ns, &v) &&
                    v.end == ns) {
             /* "…建议52件、提案70件,共122件" */
             it.total = true;
@@ -358,12 +346,12 @@ static int do_counts(prop_state *st, const kh_doc *doc, kh_sink *sink, size_t ss
         if (!it.kind && !it.total)
             continue; /* a count of something else */
         /* other kinds of suggestion, 重点 / 其中 subsets, other subjects */
-        if (find_in(st, st->veto, doc, a, it.ev_end, &v) ||
-            find_in(st, st->compete, doc, a, it.ev_end, &v))
+        if (khp_find(&st->k, st->veto, doc, a, it.ev_end, &v) ||
+            khp_find(&st->k, st->compete, doc, a, it.ev_end, &v))
             continue;
         /* the sentence must say these were handled */
-        if (!find_in(st, st->verb, doc, ss, it.ev_end, &v) &&
-            !find_in(st, st->verb, doc, ue, cle, &v))
+        if (!khp_find(&st->k, st->verb, doc, ss, it.ev_end, &v) &&
+            !khp_find(&st->k, st->verb, doc, ue, cle, &v))
             continue;
         if (khp_scope(&st->k, doc, it.ev_start, n.start, n.end) != KHP_SCOPE_OK)
             continue;
@@ -464,9 +452,10 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
         return 0;
     st->done_until = se;
     kh_match c;
-    if (!find_in(st, st->ctx, doc, ss, se, &c))
+    if (!khp_find(&st->k, st->ctx, doc, ss, se, &c))
         return 0; /* no 人大建议 / 政协提案 in this sentence */
-    if (find_in(st, st->dept, doc, ss, se, &c) && !find_in(st, st->whole, doc, c.end, se, &c))
+    if (khp_find(&st->k, st->dept, doc, ss, se, &c) &&
+        !khp_find(&st->k, st->whole, doc, c.end, se, &c))
         return 0; /* one department's proposals */
     int rc = do_rates(st, doc, run->sink, ss, ss, se);
     if (rc == KH_PLUGIN_OK)
@@ -477,8 +466,8 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
     if (se < doc->len) {
         size_t ns, ne;
         k->host->sentence_bounds(doc, se, &ns, &ne);
-        if (ns >= se && ne > ns && find_in(st, st->rate_open, doc, ns, ne, &c) &&
-            !find_in(st, st->anchor, doc, ns, ne, &c)) {
+        if (ns >= se && ne > ns && khp_find(&st->k, st->rate_open, doc, ns, ne, &c) &&
+            !khp_find(&st->k, st->anchor, doc, ns, ne, &c)) {
             rc = do_rates(st, doc, run->sink, ss, ns, ne);
             st->done_until = ne;
         }
@@ -560,10 +549,7 @@ static int prop_init(const kh_host *host, const char *config, void **state)
         "|(?<!代表)(?<!委员)(?<!人大)意见建议");
     st->batch = khp_compile(k, "交办会|新交办|今年共交办|明年|下一年");
     st->whole = khp_compile(k, "全区|全市|全县|全旗|区政府|市政府|县政府");
-    st->dept = khp_compile(k,
-        "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)"
-        "(?:联合\\p{Han}{0,10})?"
-        "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)");
+    st->dept = khp_compile(k, KHP_PAT_DEPT_SUBJECT);
     kh_re *all[] = { st->anchor, st->ctx, st->compete, st->rate, st->rate_open, st->chain,
                      st->conn, st->pct_sep, st->implied, st->count, st->verb, st->noun_jy,
                      st->noun_ta, st->noun_ya, st->both, st->total, st->noun_after,

@@ -55,23 +55,37 @@ static const char *const section_names[SEC_COUNT] = {"measures", "shortcomings",
 typedef struct year_rule {
     const char *pattern;
     int confidence;
+    int window; /* WIN_*: where the rule can match (see match_windowed) */
 } year_rule;
+
+/* Candidate windows of the rules (see match_windowed). */
+enum {
+    WIN_NONE = 0,       /* the plain search */
+    WIN_GUANYU_YEAR,    /* unit rule: … 关于 YEAR年 */
+    WIN_LINE_GUANYU,    /* unit rule: …人民政府 \n 关于 */
+    WIN_YEAR_TOPIC,     /* unit rule: …YEAR年法治政府建设 */
+    WIN_YEAR_COMMA,     /* unit rule: YEAR年, …坚持 */
+    WIN_SIGNATURE,      /* unit rule: …人民政府 DATE */
+    WIN_HEADING_YEAR,   /* year rule: 一、YEAR年…法治政府建设 */
+    WIN_SIGN_DATE       /* the signature date line */
+};
 
 static const year_rule year_rules[] = {
     /* 关于2024年法治政府建设情况的报告 */
-    {"关于(?<y>" YEAR ")年度?[^\\n。;]{0,30}?" TOPIC "[^\\n。;]{0,20}?报告", 95},
+    {"关于(?<y>" YEAR ")年度?[^\\n。;]{0,30}?" TOPIC "[^\\n。;]{0,20}?报告", 95, WIN_NONE},
     /* 威海火炬高技术产业开发区2017年法治政府建设工作报告 */
     {"(?<y>" YEAR ")年度?[\\p{Han}]{0,12}?(?:法治政府建设|依法行政)(?:工作)?(?:情况)?的?"
      "(?:报告|总结)",
-     90},
+     90, WIN_NONE},
     /* 现将2022年度荣成市法治政府建设工作情况报告如下 */
     {"现将(?<y>" YEAR ")年度?[^\\n。]{0,30}?(?:法治政府建设|依法行政)[^\\n。]{0,16}?"
      "(?:报告|汇报)如下",
-     85},
+     85, WIN_NONE},
     /* 一、2024年推进法治政府建设的主要举措和成效 */
-    {"(?m)" PARA LEAD "一、(?<y>" YEAR ")年度?[^\\n]{0,20}?(?:法治政府建设|依法行政)", 65},
+    {"(?m)" PARA LEAD "一、(?<y>" YEAR ")年度?[^\\n]{0,20}?(?:法治政府建设|依法行政)", 65,
+     WIN_HEADING_YEAR},
     /* first paragraph: 2024年,城阳区坚持… */
-    {"(?m)(?:^|(?<=[。:])|(?<=报告))[ \\t]*(?<y>" YEAR ")年(?:度|以来)?,", 60},
+    {"(?m)(?:^|(?<=[。:])|(?<=报告))[ \\t]*(?<y>" YEAR ")年(?:度|以来)?,", 60, WIN_NONE},
 };
 #define N_YEAR_RULES (sizeof year_rules / sizeof year_rules[0])
 
@@ -81,30 +95,31 @@ typedef struct unit_rule {
     const char *pattern;
     int confidence;
     bool tail;
+    int window; /* WIN_* */
 } unit_rule;
 
 static const unit_rule unit_rules[] = {
     /* 威海市文登区人民政府关于2024年… ; 中共XX区委XX区人民政府关于… */
     {"(?m)" START LEAD PARTY "?(?<name>[\\p{Han}]{2,40}?)" SUFFIX "?[ \\t]*关于[ \\t]*" YEAR
      "年",
-     90, false},
+     90, false, WIN_GUANYU_YEAR},
     /* the line before a 关于 title: "# 中共峰城区委 峰城区人民政府" */
     {"(?m)" START LEAD PARTY "?(?<name>[\\p{Han}]{2,40}?)" SUFFIX "[ \\t*]*\\n" LEAD "关于",
-     85, false},
+     85, false, WIN_LINE_GUANYU},
     /* 威海火炬高技术产业开发区2017年法治政府建设工作报告 */
     {"(?m)" START LEAD "(?<name>[\\p{Han}]{2,40}?)" SUFFIX "?" YEAR
      "年度?(?:法治政府建设|依法行政)",
-     90, false},
+     90, false, WIN_YEAR_TOPIC},
     /* 现将2022年度荣成市法治政府建设工作情况报告如下 */
     {"现将" YEAR "年度?(?<name>[\\p{Han}]{2,20}?)" SUFFIX "?(?:法治政府建设|依法行政)", 70,
-     false},
+     false, WIN_NONE},
     /* 2024年,城阳区坚持… */
     {"(?m)(?:^|(?<=[。:])|(?<=报告))[ \\t]*" YEAR "年(?:度|以来)?,(?<name>[\\p{Han}]{2,15}?)"
      SUFFIX "?(?:坚持|始终|深入|认真|全面|在|紧紧|聚焦|以|围绕|着力|持续)",
-     60, false},
+     60, false, WIN_YEAR_COMMA},
     /* signature: 荣成市人民政府 \n 2023年1月10日 */
     {"(?m)" PARA "[ \\t]*(?<name>[\\p{Han}]{2,30}?)" SUFFIX "[ \\t]*\\n?[ \\t]*" DATE, 75,
-     true},
+     true, WIN_SIGNATURE},
 };
 #define N_UNIT_RULES (sizeof unit_rules / sizeof unit_rules[0])
 
@@ -229,6 +244,270 @@ static bool valid_date(int y, int mo, int d)
     return y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= days[mo - 1];
 }
 
+/* ---- windowed search ------------------------------------------------------
+ *
+ * The head and tail rules below start with an unbounded prefix (a run of
+ * Han characters and [ \t#*>]) and could match at almost any position, so
+ * one search over the 3000-byte head tried each rule at every character
+ * (when it did not match, which is most of the time: a third of all
+ * extraction). Each such rule needs a literal (关于, 一、, a date's 年, a
+ * suffix), and everything between the start of a match and its literal, and
+ * between the literal and the end of the match, belongs to a known set of
+ * characters. So a candidate window is found around each occurrence of the
+ * literal: it starts where the run of characters that may precede the
+ * literal starts and ends where a match using that literal must have ended,
+ * and the rule runs only there, on a subject cut at the window's end.
+ *
+ * Why this finds the same match as re_match(re, text, to, pos) — the same
+ * start, end and groups: (1) no match starts before the first window (every
+ * match holds a literal occurrence at or after its start, and starts in the
+ * run before it); (2) every match starting in a window's start range
+ * [ws, last] ends by the window's end, and the rules have no lookahead or $
+ * at their end, so cutting the subject there removes none of the paths the
+ * full search would take before the one it returns, nor that one; (3) a
+ * match the window search finds after `last` is not trusted (a later match
+ * starting before it might need a longer subject): the next window goes on
+ * from last + 1. The character sets are over-approximations — every
+ * non-ASCII character may be Han (PCRE2's \p{Han} also takes characters
+ * whose script extensions include Han, such as 。and 、) — which only makes
+ * windows longer. */
+
+/* One candidate window: matches starting in [ws, last] end by we. */
+typedef struct window {
+    size_t ws, last, we;
+} window;
+
+/* Finds the first window at or after lb whose matches end by `to`; false
+ * when there is none. */
+typedef bool (*window_fn)(const kh_doc *doc, size_t lb, size_t to, window *w);
+
+static bool lead_byte(unsigned char c)
+{
+    return c >= 0x80 || c == ' ' || c == '\t' || c == '#' || c == '*' || c == '>';
+}
+
+static bool blank_byte(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The next occurrence of s (length n) at or after from that ends by to, or
+ * SIZE_MAX. */
+static size_t find_in(const kh_doc *doc, size_t from, size_t to, const char *s, size_t n)
+{
+    while (from + n <= to) {
+        const char *p = memchr(doc->text + from, s[0], to - from - n + 1);
+        if (!p)
+            break;
+        size_t i = (size_t)(p - doc->text);
+        if (memcmp(p, s, n) == 0)
+            return i;
+        from = i + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* Start of the run of bytes before q that `ok` accepts, not before lb. */
+static size_t run_back(const kh_doc *doc, size_t lb, size_t q, bool (*ok)(unsigned char))
+{
+    const unsigned char *t = (const unsigned char *)doc->text;
+    while (q > lb && ok(t[q - 1]))
+        q--;
+    return q;
+}
+
+/* End of the run of bytes from q that `ok` accepts, not after to. */
+static size_t run_fwd(const kh_doc *doc, size_t q, size_t to, bool (*ok)(unsigned char))
+{
+    const unsigned char *t = (const unsigned char *)doc->text;
+    while (q < to && ok(t[q]))
+        q++;
+    return q;
+}
+
+static size_t at_most(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Unit rule 0: START LEAD PARTY? name SUFFIX? [ \t]* 关于 [ \t]* YEAR 年 —
+ * Han and [ \t#*>] up to and after 关于, then four digits and 年. */
+static bool win_unit_guanyu_year(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t q = find_in(doc, lb, to, "关于", 6);
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, lead_byte);
+    w->last = q;
+    w->we = at_most(to, run_fwd(doc, q, to, lead_byte) + 4 + 3);
+    return true;
+}
+
+/* Unit rule 1: START LEAD PARTY? name SUFFIX [ \t*]* \n LEAD 关于 — ends at
+ * 关于; before it Han, [ \t#*>] and exactly one line break. */
+static bool win_unit_line_before_guanyu(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t q = find_in(doc, lb, to, "关于", 6);
+    if (q == SIZE_MAX)
+        return false;
+    size_t s = run_back(doc, lb, q, lead_byte);
+    if (s > lb && doc->text[s - 1] == '\n')
+        s = run_back(doc, lb, s - 1, lead_byte);
+    w->ws = s;
+    w->last = q;
+    /* a later 关于 reached from a start before q: at most one more break */
+    size_t e = run_fwd(doc, q, to, lead_byte);
+    if (e < to && doc->text[e] == '\n')
+        e = run_fwd(doc, e + 1, to, lead_byte);
+    w->we = e;
+    return true;
+}
+
+static bool lead_digit_byte(unsigned char c)
+{
+    return lead_byte(c) || (c >= '0' && c <= '9');
+}
+
+/* Unit rule 2: START LEAD name SUFFIX? YEAR 年度? (法治政府建设|依法行政) —
+ * ends at the topic; before it Han, [ \t#*>] and digits. */
+static bool win_unit_year_topic(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t a = find_in(doc, lb, to, "法治政府建设", 18);
+    size_t b = find_in(doc, lb, to, "依法行政", 12);
+    size_t q = a < b ? a : b;
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, lead_digit_byte);
+    w->last = q;
+    w->we = run_fwd(doc, q, to, lead_digit_byte);
+    return true;
+}
+
+static bool digit_at(const kh_doc *doc, size_t i)
+{
+    return doc->text[i] >= '0' && doc->text[i] <= '9';
+}
+
+/* Unit rule 4: (^|after 。: or 报告) [ \t]* YEAR 年(度|以来)? , name{2,15}
+ * SUFFIX? verb — the match starts in the blanks before the four digits and
+ * ends at most 10 + 81 bytes after 年 (15 Han of at most 4 bytes, a suffix of
+ * at most 15, a verb of 6). */
+static bool win_unit_year_comma(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    for (size_t from = lb;;) {
+        size_t y = find_in(doc, from, to, "年", 3);
+        if (y == SIZE_MAX)
+            return false;
+        from = y + 3;
+        if (y < lb + 4 || !digit_at(doc, y - 4) || !digit_at(doc, y - 3) ||
+            !digit_at(doc, y - 2) || !digit_at(doc, y - 1))
+            continue;
+        w->ws = run_back(doc, lb, y - 4, blank_byte);
+        w->last = y - 4;
+        w->we = at_most(to, y + 3 + 6 + 1 + 81);
+        return true;
+    }
+}
+
+/* Unit rule 5 (the tail): (^|after 。;!?:) [ \t]* name{2,30} SUFFIX [ \t]*
+ * \n? [ \t]* DATE — Han and blanks up to and after the suffix, then at most
+ * one line break, blanks and a date of at most 36 bytes. */
+static bool win_unit_signature(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t a = find_in(doc, lb, to, "人民政府", 12);
+    size_t b = find_in(doc, lb, to, "管理委员会", 15);
+    size_t c = find_in(doc, lb, to, "管委会", 9);
+    size_t q = a < b ? a : b;
+    q = q < c ? q : c;
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, lead_byte);
+    w->last = q;
+    size_t e = run_fwd(doc, q, to, lead_byte);
+    if (e < to && doc->text[e] == '\n')
+        e = run_fwd(doc, e + 1, to, blank_byte);
+    w->we = at_most(to, e + 36);
+    return true;
+}
+
+/* Year rule 3: (^|after 。;!?:) LEAD 一、 YEAR 年度? [^\n]{0,20}? topic — the
+ * match starts in the [ \t#*>] run before 一、 and ends at most 6 + 7 + 3 +
+ * 80 + 18 bytes after it. */
+static bool lead_only_byte(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '#' || c == '*' || c == '>';
+}
+
+static bool win_year_heading(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t q = find_in(doc, lb, to, "一、", 6);
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, lead_only_byte);
+    w->last = q;
+    w->we = at_most(to, q + 6 + 7 + 3 + 80 + 18);
+    return true;
+}
+
+/* The signature date: (^|after 。;!?:) LEAD (ORG[ \t]*)? DATE [ \t*]*
+ * ($|(?=\(|抄送|…)) — on one line; before 日 only Han, ( ), [ \t#*>], digits
+ * and the 'O' of a year in Chinese numerals. The window ends at the line's
+ * end: there $ holds as it does before the '\n', and no lookahead literal
+ * can reach past it (none holds a '\n'). */
+static bool date_byte(unsigned char c)
+{
+    return lead_digit_byte(c) || c == '(' || c == ')' || c == 'O';
+}
+
+static bool win_sign_date(const kh_doc *doc, size_t lb, size_t to, window *w)
+{
+    size_t q = find_in(doc, lb, to, "日", 3);
+    if (q == SIZE_MAX)
+        return false;
+    w->ws = run_back(doc, lb, q, date_byte);
+    w->last = q;
+    const char *nl = memchr(doc->text + q, '\n', to - q);
+    w->we = nl ? (size_t)(nl - doc->text) : to;
+    return true;
+}
+
+static const window_fn windows[] = {
+    [WIN_NONE] = NULL,
+    [WIN_GUANYU_YEAR] = win_unit_guanyu_year,
+    [WIN_LINE_GUANYU] = win_unit_line_before_guanyu,
+    [WIN_YEAR_TOPIC] = win_unit_year_topic,
+    [WIN_YEAR_COMMA] = win_unit_year_comma,
+    [WIN_SIGNATURE] = win_unit_signature,
+    [WIN_HEADING_YEAR] = win_year_heading,
+    [WIN_SIGN_DATE] = win_sign_date,
+};
+
+/* re_match(re, doc->text, to, pos, m), searching only the windows of `win`
+ * (WIN_*; see above); WIN_NONE: the plain search. */
+static int match_windowed(report_state *st, kh_re *re, int win, const kh_doc *doc,
+                          size_t pos, size_t to, kh_match *m)
+{
+    const kh_host *h = st->k.host;
+    window_fn fn = windows[win];
+    if (!fn)
+        return h->re_match(re, doc->text, to, pos, m);
+    window w;
+    size_t lb = pos;
+    while (lb < to && fn(doc, lb, to, &w)) {
+        if (w.we > w.ws) {
+            int rc = h->re_match(re, doc->text, w.we, w.ws, m);
+            if (rc < 0)
+                return rc;
+            if (rc == 1 && m->start <= w.last)
+                return 1;
+        }
+        lb = w.last + 1;
+        while (lb < to && ((unsigned char)doc->text[lb] & 0xC0) == 0x80)
+            lb++;
+    }
+    return 0;
+}
+
 /* ---- year ---------------------------------------------------------------- */
 
 /* Emit every distinct year the head states; returns the best one (0: none). */
@@ -241,7 +520,7 @@ static int find_year(report_state *st, const kh_doc *doc, kh_sink *sink, int *rc
     size_t n_seen = 0;
     for (size_t r = 0; r < N_YEAR_RULES; r++) {
         kh_match m;
-        if (h->re_match(st->year_re[r], doc->text, head, 0, &m) != 1)
+        if (match_windowed(st, st->year_re[r], year_rules[r].window, doc, 0, head, &m) != 1)
             continue;
         int g = h->re_group(st->year_re[r], "y");
         if (!group_set(&m, g))
@@ -292,7 +571,8 @@ static void find_unit(report_state *st, const kh_doc *doc, kh_sink *sink, int *r
         size_t pos = from;
         int gn = h->re_group(st->unit_re[r], "name");
         int gs = h->re_group(st->unit_re[r], "suf");
-        while (pos < to && h->re_match(st->unit_re[r], doc->text, to, pos, &m) == 1) {
+        while (pos < to &&
+               match_windowed(st, st->unit_re[r], unit_rules[r].window, doc, pos, to, &m) == 1) {
             pos = m.end > pos ? m.end : pos + 1;
             if (!group_set(&m, gn))
                 continue;
@@ -377,7 +657,8 @@ static void find_date(report_state *st, const kh_doc *doc, kh_sink *sink,
     kh_match m, last;
     bool have = false;
     size_t pos = tail;
-    while (pos < doc->len && h->re_match(st->sign_date, doc->text, doc->len, pos, &m) == 1) {
+    while (pos < doc->len &&
+           match_windowed(st, st->sign_date, WIN_SIGN_DATE, doc, pos, doc->len, &m) == 1) {
         pos = m.end > pos ? m.end : pos + 1;
         if (read_date(st, doc, &m, st->sign_date, &y, &mo, &d) && date_fits(report_year, y)) {
             last = m;
@@ -428,19 +709,30 @@ static bool heading_has(report_state *st, kh_re *re, const kh_doc *doc, size_t f
     return false;
 }
 
-/* Length of a top-level heading number ("三、", "十二、") at text[pos], or 0. */
-static size_t numeral_heading_at(const kh_doc *doc, size_t pos)
+/* Is text[i] one of the heading numerals 一 … 十? All ten begin with the
+ * byte E4 or E5: the comparisons run only then (this is asked at every
+ * 、 of the text and every byte of a heading). */
+static bool heading_numeral_at(const kh_doc *doc, size_t i)
 {
     static const char *const digits[] = {"一", "二", "三", "四", "五",
                                          "六", "七", "八", "九", "十"};
+    if (i + 3 > doc->len)
+        return false;
+    unsigned char b = (unsigned char)doc->text[i];
+    if (b != 0xE4 && b != 0xE5)
+        return false;
+    for (int k = 0; k < 10; k++)
+        if (memcmp(doc->text + i, digits[k], 3) == 0)
+            return true;
+    return false;
+}
+
+/* Length of a top-level heading number ("三、", "十二、") at text[pos], or 0. */
+static size_t numeral_heading_at(const kh_doc *doc, size_t pos)
+{
     size_t p = pos;
     int n = 0;
-    while (n < 3 && p + 3 <= doc->len) {
-        bool digit = false;
-        for (int i = 0; i < 10 && !digit; i++)
-            digit = memcmp(doc->text + p, digits[i], 3) == 0;
-        if (!digit)
-            break;
+    while (n < 3 && heading_numeral_at(doc, p)) {
         p += 3;
         n++;
     }
@@ -502,7 +794,7 @@ static int on_heading(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
         while (he < doc->len && he - hs < 180) {
             char ch = doc->text[he];
             if (ch == '\n' || ch == ';' || ch == ',' || ch == ':' || (top && ch == '(') ||
-                khp_contains(doc, he, he + 3, "。"))
+                (ch == '\xe3' && he + 3 <= doc->len && memcmp(doc->text + he, "。", 3) == 0))
                 break;
             if (top && he > body && (next = numeral_heading_at(doc, he)) > 0)
                 break;
@@ -523,30 +815,22 @@ static int on_heading(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
     return 0;
 }
 
-/* Is text[i] one of the heading numerals 一 … 十? */
-static bool heading_numeral_at(const kh_doc *doc, size_t i)
-{
-    static const char *const digits[] = {"一", "二", "三", "四", "五",
-                                         "六", "七", "八", "九", "十"};
-    if (i + 3 > doc->len)
-        return false;
-    for (int k = 0; k < 10; k++)
-        if (memcmp(doc->text + i, digits[k], 3) == 0)
-            return true;
-    return false;
-}
 
-/* The next occurrence of s (length n) at or after from, or doc->len. */
+/* The next occurrence of s (length n) at or after from, or doc->len. The
+ * search is for the last byte: the first byte of 、 and 部分 (E3, E9) leads
+ * most CJK characters or punctuation, their last is one of 64 continuation
+ * byte values. */
 static size_t find_from(const kh_doc *doc, size_t from, const char *s, size_t n)
 {
-    while (from + n <= doc->len) {
-        const char *p = memchr(doc->text + from, s[0], doc->len - from - n + 1);
+    size_t at = from + n - 1;
+    while (at < doc->len) {
+        const char *p = memchr(doc->text + at, s[n - 1], doc->len - at);
         if (!p)
             break;
-        size_t i = (size_t)(p - doc->text);
-        if (memcmp(p, s, n) == 0)
+        size_t i = (size_t)(p - doc->text) + 1 - n;
+        if (memcmp(doc->text + i, s, n - 1) == 0)
             return i;
-        from = i + 1;
+        at = (size_t)(p - doc->text) + 1;
     }
     return doc->len;
 }

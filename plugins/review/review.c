@@ -28,45 +28,6 @@
 
 /* ---- clause geometry ----------------------------------------------------- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* Length of a clause separator at t[i] (0 if none). A ',' between digits is
- * a thousands separator; a ':' before a digit introduces the value. */
-static size_t sep_at(const char *t, size_t len, size_t i)
-{
-    char c = t[i];
-    if (c == ',')
-        return (i > 0 && is_digit(t[i - 1]) && i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
-    if (c == ':') return (i + 1 < len && is_digit(t[i + 1])) ? 0 : 1;
-    if (c == ';' || c == '!' || c == '?' || c == '\n') return 1;
-    if (i + 3 <= len) {
-        static const char *const wide[] = {"。", "，", "；", "！", "？", "："};
-        for (size_t w = 0; w < sizeof wide / sizeof wide[0]; w++)
-            if (memcmp(t + i, wide[w], 3) == 0) return 3;
-    }
-    return 0;
-}
-
-/* Start of the clause holding pos, not before lo. */
-static size_t clause_start(const kh_doc *doc, size_t lo, size_t pos)
-{
-    for (size_t i = pos; i > lo; i--) {
-        size_t l = sep_at(doc->text, doc->len, i - 1);
-        if (l == 1) return i;
-        if (i >= lo + 3 && sep_at(doc->text, doc->len, i - 3) == 3) return i;
-    }
-    return lo;
-}
-
-/* End (exclusive, before the separator) of the clause holding pos, not
- * after hi. */
-static size_t clause_end(const kh_doc *doc, size_t pos, size_t hi)
-{
-    for (size_t i = pos; i < hi; i++)
-        if (sep_at(doc->text, doc->len, i)) return i;
-    return hi;
-}
-
 /* ---- state --------------------------------------------------------------- */
 
 #define NUMCHARS "0-9零〇一二两三四五六七八九十百千"
@@ -127,20 +88,6 @@ typedef struct rev_run {
 
 /* ---- small matching helpers --------------------------------------------- */
 
-static bool find(const rev_state *st, kh_re *re, const kh_doc *doc, size_t from,
-                 size_t to, kh_match *m)
-{
-    if (from >= to) return false;
-    return st->k.host->re_match(re, doc->text, to, from, m) == 1;
-}
-
-static bool has(const rev_state *st, kh_re *re, const kh_doc *doc, size_t from,
-                size_t to)
-{
-    kh_match m;
-    return find(st, re, doc, from, to, &m);
-}
-
 static size_t gstart(const kh_re *re, const rev_state *st, const kh_match *m,
                      const char *name)
 {
@@ -197,8 +144,8 @@ static size_t ev_left(const kh_doc *doc, size_t lo, size_t start)
 
 static bool above_unit(const rev_run *r, size_t a, size_t b)
 {
-    if (has(r->st, r->st->above_always, r->doc, a, b)) return true;
-    return r->level == DOC_LEVEL_LOCAL && has(r->st, r->st->above_city, r->doc, a, b);
+    if (khp_has(&r->st->k, r->st->above_always, r->doc, a, b)) return true;
+    return r->level == DOC_LEVEL_LOCAL && khp_has(&r->st->k, r->st->above_city, r->doc, a, b);
 }
 
 /* The figure at fig belongs to 复议: the nearest topic word before it in the
@@ -211,7 +158,7 @@ static bool review_topic(const rev_run *r, size_t ss, size_t cs, size_t fig,
     kh_match m;
     bool last_r = false, other_in_clause = false;
     *own_clause = false;
-    for (size_t p = ss; find(st, st->topic, r->doc, p, fig, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->topic, r->doc, p, fig, &m); p = m.end) {
         bool is_r = gstart(st->topic, st, &m, "r") != KH_RE_UNSET;
         last_r = is_r;
         if (m.start >= cs) {
@@ -271,24 +218,27 @@ static void counts(rev_run *r, size_t ss, size_t se)
     kh_match m;
     kh_number n;
 
-    for (size_t p = ss; find(st, st->count, doc, p, se, &m); p = m.end) {
+    for (size_t p = ss; khp_find(&st->k, st->count, doc, p, se, &m); p = m.end) {
         size_t vs = gstart(st->count, st, &m, "verb"), ve = gend(st->count, st, &m, "verb");
-        size_t cs = clause_start(doc, ss, vs);
-        size_t ce = clause_end(doc, m.end, se);
+        size_t cs = khp_clause_start(doc, ss, vs);
+        size_t ce = khp_clause_end(doc, m.end, se);
         /* 不予受理 / 被纠错 / 调解结案: not the count asked for */
         if (ends_with(doc, cs, vs, "不予") || ends_with(doc, cs, vs, "被")) continue;
         const verb_key *vk = key_of_verb(doc, vs, ve);
-        if (strcmp(vk->key, "review.closed") == 0 && has(st, st->mediated, doc, cs, vs)) continue;
+        if (strcmp(vk->key, "review.closed") == 0
+            && khp_has(&st->k, st->mediated, doc, cs, vs)) continue;
         if (!khp_number_at(&st->k, doc, gstart(st->count, st, &m, "n"), ce, &n)) continue;
         size_t u = case_unit(doc, n.end, ce);
         if (!u || n.kind == KH_NUM_PERCENT) continue;
         bool own;
         if (!review_topic(r, ss, cs, n.start, &own)) continue;
         /* "受理各类案件560件" after a list of services: not 复议's own count */
-        if (!own && has(st, st->generic, doc, ve, n.start)) continue;
-        if (has(st, st->court, doc, cs, n.start)) continue;
-        if (has(st, st->respondent, doc, ss, n.start)) continue; /* the unit as respondent */
-        if (has(st, st->prior, doc, cs, n.start) || has(st, st->dept, doc, cs, n.start)) continue;
+        if (!own && khp_has(&st->k, st->generic, doc, ve, n.start)) continue;
+        if (khp_has(&st->k, st->court, doc, cs, n.start)) continue;
+        if (khp_has(&st->k, st->respondent, doc, ss, n.start))
+            continue; /* the unit as respondent */
+        if (khp_has(&st->k, st->prior, doc, cs, n.start) ||
+            khp_has(&st->k, st->dept, doc, cs, n.start)) continue;
         if (above_unit(r, cs, n.start)) continue;
         if (khp_scope(&st->k, doc, vs, n.start, n.end + u) & VETO_ALL) continue;
         emit(r, vk->key, n.value, "cases", n.qualifier, ev_left(doc, cs, vs), n.end + u,
@@ -296,20 +246,23 @@ static void counts(rev_run *r, size_t ss, size_t se)
     }
 
     /* 纠错率12.5% */
-    for (size_t p = ss; find(st, st->rate, doc, p, se, &m); p = m.end) {
-        size_t cs = clause_start(doc, ss, m.start);
-        size_t ce = clause_end(doc, m.end, se);
+    for (size_t p = ss; khp_find(&st->k, st->rate, doc, p, se, &m); p = m.end) {
+        size_t cs = khp_clause_start(doc, ss, m.start);
+        size_t ce = khp_clause_end(doc, m.end, se);
         if (ends_with(doc, cs, m.start, "被")) continue;
         size_t fs = gstart(st->rate, st, &m, "fill"), fe = gend(st->rate, st, &m, "fill");
-        if (has(st, st->growth, doc, fs, fe) && !has(st, st->growth_ok_end, doc, fs, fe)) continue;
+        if (khp_has(&st->k, st->growth, doc, fs, fe) &&
+            !khp_has(&st->k, st->growth_ok_end, doc, fs, fe)) continue;
         if (khp_contains(doc, cs, m.end, "平均")) continue;
         if (!khp_number_at(&st->k, doc, gstart(st->rate, st, &m, "n"), ce, &n)) continue;
         if (n.kind != KH_NUM_PERCENT || n.value < 0 || n.value > 100) continue;
         bool own;
         if (!review_topic(r, ss, cs, m.start, &own)) continue;
-        if (has(st, st->court, doc, cs, m.start) || has(st, st->respondent, doc, ss, m.start))
+        if (khp_has(&st->k, st->court, doc, cs, m.start) ||
+            khp_has(&st->k, st->respondent, doc, ss, m.start))
             continue;
-        if (has(st, st->prior, doc, cs, m.start) || has(st, st->dept, doc, cs, m.start)) continue;
+        if (khp_has(&st->k, st->prior, doc, cs, m.start) ||
+            khp_has(&st->k, st->dept, doc, cs, m.start)) continue;
         if (above_unit(r, cs, m.start)) continue;
         if (khp_scope(&st->k, doc, m.start, n.start, n.end) & VETO_ALL) continue;
         size_t es = m.start;
@@ -338,7 +291,7 @@ static int doc_level(const rev_state *st, const kh_doc *doc)
     kh_match m;
     size_t lim = doc->len < 600 ? doc->len : 600;
     while (lim > 0 && lim < doc->len && ((unsigned char)doc->text[lim] & 0xC0) == 0x80) lim--;
-    if (!find(st, st->level, doc, 0, lim, &m)) return DOC_LEVEL_UNKNOWN;
+    if (!khp_find(&st->k, st->level, doc, 0, lim, &m)) return DOC_LEVEL_UNKNOWN;
     return gstart(st->level, st, &m, "c") != KH_RE_UNSET ? DOC_LEVEL_CITY : DOC_LEVEL_LOCAL;
 }
 

@@ -34,28 +34,6 @@ typedef struct sv_state {
 
 static const char *const sv_keys[] = { "survey.public_satisfaction", NULL };
 
-static bool find_in(sv_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *m)
-{
-    if (a >= b)
-        return false;
-    return st->k.host->re_match(re, doc->text, b, a, m) == 1;
-}
-
-static bool last_in(sv_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *out)
-{
-    kh_match m;
-    bool found = false;
-    size_t pos = a;
-    while (pos < b && find_in(st, re, doc, pos, b, &m)) {
-        *out = m;
-        found = true;
-        pos = m.end > pos ? m.end : pos + 1;
-    }
-    return found;
-}
-
 /* True when the report is a district's or county's (so 全市 is the parent). */
 static bool county_report(sv_state *st, const kh_doc *doc)
 {
@@ -67,7 +45,7 @@ static bool county_report(sv_state *st, const kh_doc *doc)
     while (limit < doc->len && ((unsigned char)doc->text[limit] & 0xC0) == 0x80)
         limit++;
     kh_match m;
-    if (find_in(st, st->level, doc, 0, limit, &m) && m.group_start[1] != KH_RE_UNSET) {
+    if (khp_find(&st->k, st->level, doc, 0, limit, &m) && m.group_start[1] != KH_RE_UNSET) {
         const char *g = doc->text + m.group_start[1];
         st->level_county = (strncmp(g, "区", 3) == 0 || strncmp(g, "县", 3) == 0 ||
                             strncmp(g, "旗", 3) == 0) ? 1 : 0;
@@ -92,11 +70,11 @@ static bool parse_chain(sv_state *st, const kh_doc *doc, size_t ke, size_t limit
     memset(c, 0, sizeof *c);
     c->n_names = 1;
     size_t pos = ke;
-    while (c->n_names < CHAIN_MAX && find_in(st, st->chain, doc, pos, limit, &m)) {
+    while (c->n_names < CHAIN_MAX && khp_find(&st->k, st->chain, doc, pos, limit, &m)) {
         c->n_names++;
         pos = m.end;
     }
-    if (find_in(st, st->conn, doc, pos, limit, &m)) {
+    if (khp_find(&st->k, st->conn, doc, pos, limit, &m)) {
         c->score = khp_contains(doc, m.start, m.end, "得分");
         pos = m.end;
     }
@@ -105,7 +83,7 @@ static bool parse_chain(sv_state *st, const kh_doc *doc, size_t ke, size_t limit
            n.kind == KH_NUM_PERCENT && n.value > 0.0 && n.value <= 100.0) {
         c->pct[c->n_pcts++] = n;
         pos = n.end;
-        if (!find_in(st, st->pct_sep, doc, pos, limit, &m))
+        if (!khp_find(&st->k, st->pct_sep, doc, pos, limit, &m))
             break;
         pos = m.end;
     }
@@ -125,22 +103,23 @@ static int on_anchor(khp *kp, const kh_doc *doc, const kh_match *am, size_t ss, 
     st->done_until = se;
     kh_match m;
     size_t pos = ss;
-    while (pos < se && find_in(st, st->anchor, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->anchor, doc, pos, se, &m)) {
         size_t ks = m.start, ke = m.end;
         pos = m.end;
         kh_match fz, c;
-        if (!last_in(st, st->fazhi, doc, ss, ks, &fz))
+        if (!khp_find_last(&st->k, st->fazhi, doc, ss, ks, &fz))
             continue; /* not about 法治 */
-        if (find_in(st, st->compete, doc, fz.end, ks, &c))
+        if (khp_find(&st->k, st->compete, doc, fz.end, ks, &c))
             continue; /* another subject between 法治 and the rate */
         size_t cls, cle;
         khp_clause_bounds(doc, ks, ke, &cls, &cle);
         if (cls < ss)
             cls = ss;
-        if (find_in(st, st->outer, doc, cls, ks, &c) && !find_in(st, st->ours, doc, cls, ks, &c))
+        if (khp_find(&st->k, st->outer, doc, cls, ks, &c) &&
+            !khp_find(&st->k, st->ours, doc, cls, ks, &c))
             continue; /* the province's (or, for a district, the city's) figure */
         if (county_report(st, doc) && khp_contains(doc, cls, ks, "全市") &&
-            !find_in(st, st->ours, doc, cls, ks, &c))
+            !khp_find(&st->k, st->ours, doc, cls, ks, &c))
             continue;
         sv_chain ch;
         if (!parse_chain(st, doc, ke, se, &ch))

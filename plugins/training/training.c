@@ -48,29 +48,6 @@ static const char *const tr_keys[] = {
     "training.hours_per_person", "training.hours_total", "training.participants", NULL
 };
 
-static bool find_in(tr_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *m)
-{
-    if (a >= b)
-        return false;
-    return st->k.host->re_match(re, doc->text, b, a, m) == 1;
-}
-
-/* Last match of re in [a, b): true and *out filled when found. */
-static bool last_in(tr_state *st, kh_re *re, const kh_doc *doc, size_t a, size_t b,
-                    kh_match *out)
-{
-    kh_match m;
-    bool found = false;
-    size_t pos = a;
-    while (pos < b && find_in(st, re, doc, pos, b, &m)) {
-        *out = m;
-        found = true;
-        pos = m.end > pos ? m.end : pos + 1;
-    }
-    return found;
-}
-
 /* khp_scope() without its "从/由 … before the figure" comparison reading,
  * which misfires on "从全区1000余名…中"; a real comparison still has
  * 去年 / 同比 / a year in the clause. */
@@ -96,7 +73,7 @@ static int do_hours(tr_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, s
 {
     kh_match m, k;
     size_t pos = ss;
-    while (pos < se && find_in(st, st->hours, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->hours, doc, pos, se, &m)) {
         size_t ns = m.group_start[1], ue = m.end;
         bool hour_unit = khp_contains(doc, m.group_start[2], m.group_end[2], "小时");
         pos = m.end;
@@ -108,28 +85,29 @@ static int do_hours(tr_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, s
         khp_clause_bounds(doc, ns, ue, &cls, &cle);
         if (cls < ss)
             cls = ss;
-        if (find_in(st, st->req, doc, cls, cle, &k) || find_in(st, st->target, doc, ss, cle, &k))
+        if (khp_find(&st->k, st->req, doc, cls, cle, &k) ||
+            khp_find(&st->k, st->target, doc, ss, cle, &k))
             continue; /* 每人每年不少于60学时: a rule, not a result; 力争…: a target */
-        if (hour_unit && !find_in(st, st->learn, doc, cls, cle, &k))
+        if (hour_unit && !khp_find(&st->k, st->learn, doc, cls, cle, &k))
             continue; /* 24小时 of something else */
         const char *key = NULL;
         int conf = 0;
         size_t es = ns, ee = ue;
-        if (last_in(st, st->per_kw, doc, cls, ns, &k)) {
+        if (khp_find_last(&st->k, st->per_kw, doc, cls, ns, &k)) {
             key = "training.hours_per_person";
             conf = 90;
             es = k.start;
-        } else if (find_in(st, st->complete, doc, cls, ns, &k) && k.end == ns) {
+        } else if (khp_find(&st->k, st->complete, doc, cls, ns, &k) && k.end == ns) {
             /* "1110余人次完成30学时的…培训" */
             key = "training.hours_per_person";
             conf = 85;
             es = k.group_start[2];
-        } else if (find_in(st, st->total_strong, doc, cls, ns, &k) ||
-                   last_in(st, st->total_kw, doc, cls, ns, &k)) {
+        } else if (khp_find(&st->k, st->total_strong, doc, cls, ns, &k) ||
+                   khp_find_last(&st->k, st->total_kw, doc, cls, ns, &k)) {
             /* a person count between 共计 and the hours: "共计1110余人次…30学时"
              * is not a total */
             kh_match p;
-            if (find_in(st, st->persons, doc, k.end, ns, &p))
+            if (khp_find(&st->k, st->persons, doc, k.end, ns, &p))
                 continue;
             key = "training.hours_total";
             conf = (khp_contains(doc, k.start, k.end, "总时") ||
@@ -141,7 +119,7 @@ static int do_hours(tr_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, s
         if (strcmp(key, "training.hours_per_person") == 0) {
             if (n.value > 500.0)
                 continue; /* not a per-person figure */
-            if (find_in(st, st->after, doc, ue, cle, &k))
+            if (khp_find(&st->k, st->after, doc, ue, cle, &k))
                 ee = k.end;
         }
         if (scope(st, doc, es, n.start, n.end) != KHP_SCOPE_OK)
@@ -160,11 +138,11 @@ static int do_participants(tr_state *st, const kh_doc *doc, kh_sink *sink, size_
                            size_t se)
 {
     kh_match m, k;
-    if (!find_in(st, st->legal, doc, ss, se, &k))
+    if (!khp_find(&st->k, st->legal, doc, ss, se, &k))
         return KH_PLUGIN_OK; /* not legal training */
-    bool staff_sentence = find_in(st, st->staff_ctx, doc, ss, se, &k);
+    bool staff_sentence = khp_find(&st->k, st->staff_ctx, doc, ss, se, &k);
     size_t pos = ss;
-    while (pos < se && find_in(st, st->persons, doc, pos, se, &m)) {
+    while (pos < se && khp_find(&st->k, st->persons, doc, pos, se, &m)) {
         size_t ns = m.group_start[1], ue = m.end;
         pos = m.end;
         kh_number n;
@@ -180,12 +158,12 @@ static int do_participants(tr_state *st, const kh_doc *doc, kh_sink *sink, size_
         /* the training named in the same clause: the first after, else the
          * last before the count */
         kh_match tw;
-        bool after = find_in(st, st->train_w, doc, ue, cle, &tw);
-        if (!after && !last_in(st, st->train_w, doc, cls, ns, &tw))
+        bool after = khp_find(&st->k, st->train_w, doc, ue, cle, &tw);
+        if (!after && !khp_find_last(&st->k, st->train_w, doc, cls, ns, &tw))
             continue;
         /* who was trained: words around the count in its clause */
         size_t win_end = ue + 36 < cle ? ue + 36 : cle;
-        bool strong = find_in(st, st->strong, doc, cls, win_end, &k);
+        bool strong = khp_find(&st->k, st->strong, doc, cls, win_end, &k);
         if (!strong && !staff_sentence)
             continue;
         /* trainees or activities that are not the key: in the clause and the
@@ -198,11 +176,11 @@ static int do_participants(tr_state *st, const kh_doc *doc, kh_sink *sink, size_
         } else if (!strong) {
             vs = ss;
         }
-        if (find_in(st, st->bad, doc, vs, strong ? cle : se, &k))
+        if (khp_find(&st->k, st->bad, doc, vs, strong ? cle : se, &k))
             continue;
         if (khp_contains(doc, cls, ns, "其中"))
             continue; /* a subset */
-        if (find_in(st, st->target, doc, ss, cle, &k))
+        if (khp_find(&st->k, st->target, doc, ss, cle, &k))
             continue; /* a plan */
         size_t es = ns, ee = ue;
         if (after)
@@ -214,7 +192,7 @@ static int do_participants(tr_state *st, const kh_doc *doc, kh_sink *sink, size_
         int conf = strong ? 80 : (khp_contains(doc, cls, cle, "公共法律知识") ? 75 : 70);
         /* trainees of a training whose hours the sentence states: the
          * same training the hours keys describe */
-        if (find_in(st, st->hours, doc, ss, se, &k))
+        if (khp_find(&st->k, st->hours, doc, ss, se, &k))
             conf += 8;
         int rc = khp_emit_number(&st->k, sink, "training.participants", n.value, "persons",
                                  n.qualifier, KH_BASIS_STATED, es, ee, conf, NULL);
@@ -240,7 +218,8 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
         return 0;
     st->done_until = se;
     kh_match d, w;
-    if (find_in(st, st->dept, doc, ss, se, &d) && !find_in(st, st->whole, doc, d.end, se, &w))
+    if (khp_find(&st->k, st->dept, doc, ss, se, &d) &&
+        !khp_find(&st->k, st->whole, doc, d.end, se, &w))
         return 0; /* one department's training */
     int rc = do_hours(st, doc, run->sink, ss, se);
     if (rc == KH_PLUGIN_OK)
@@ -305,10 +284,7 @@ static int tr_init(const kh_host *host, const char *config, void **state)
         "法律明白人|明白人|调解员|调解|网格员|网格|村居|村(?:社区|级|干部|两委)|社区|群众|居民"
         "|学生|青少年|师生|企业|从业人员|职工|旁听|律师|志愿者|辅警|协管|辅助人员|农民|法律顾问"
         "|陪审|未成年|家长|老年|新市民|外来|宣讲员|讲师|骨干教师|法官|检察官|党员群众|考生");
-    st->dept = khp_compile(k,
-        "(?:(?<![格布结大当])局|大队|支队|中队|执法队|(?<!为)中心|医院|学校|公司|司法所|派出所)"
-        "(?:联合\\p{Han}{0,10})?"
-        "(?:组织|举办|开展|对|共|全年|今年|承办|办理|现有|共有|累计|牵头)");
+    st->dept = khp_compile(k, KHP_PAT_DEPT_SUBJECT);
     st->whole = khp_compile(k, "全区|全市|全县|全旗|区政府|市政府|县政府");
     kh_re *all[] = { st->anchor, st->hours, st->per_kw, st->total_strong, st->total_kw,
                      st->complete, st->req, st->target, st->learn, st->after, st->persons,
