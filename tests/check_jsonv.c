@@ -150,6 +150,56 @@ START_TEST(test_jsonv__reads_what_the_writer_wrote)
 }
 END_TEST
 
+/* Containers nested inside big containers: members are gathered on the
+ * parser's stack (which grows while outer members wait on it) and copied
+ * into the tree's arena when each container closes. */
+START_TEST(test_jsonv__large_nested)
+{
+    size_t cap = 1 << 22, n = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    enum { N = 5000 };
+    n += (size_t)snprintf(text + n, cap - n, "{\"head\": \"h\", \"rows\": [");
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "%s{\"i\": %d, \"name\": \"行%d\", \"v\": [%d, [%d, {\"k\": \"x%d\"}], []], "
+                              "\"e\": {}}",
+                              i ? ", " : "", i, i, i, -i, i);
+    n += (size_t)snprintf(text + n, cap - n, "], \"tail\": [true, null]}");
+    kh_jv *v = parse_ok(text);
+    ck_assert_str_eq(kh_jv_gstr(v, "head"), "h");
+    const kh_jv *rows = kh_jv_get(v, "rows");
+    ck_assert_uint_eq(kh_jv_len(rows), N);
+    for (int i = 0; i < N; i += 97) {
+        const kh_jv *r = kh_jv_at(rows, (size_t)i);
+        char want[32];
+        ck_assert_double_eq(kh_jv_gnum(r, "i", -1), i);
+        snprintf(want, sizeof want, "行%d", i);
+        ck_assert_str_eq(kh_jv_gstr(r, "name"), want);
+        const kh_jv *vv = kh_jv_get(r, "v");
+        ck_assert_uint_eq(kh_jv_len(vv), 3);
+        ck_assert_double_eq(kh_jv_at(vv, 0)->number, i);
+        const kh_jv *inner = kh_jv_at(vv, 1);
+        ck_assert_double_eq(kh_jv_at(inner, 0)->number, -i);
+        snprintf(want, sizeof want, "x%d", i);
+        ck_assert_str_eq(kh_jv_gstr(kh_jv_at(inner, 1), "k"), want);
+        ck_assert_uint_eq(kh_jv_len(kh_jv_at(vv, 2)), 0);
+        ck_assert_int_eq(kh_jv_get(r, "e")->type, KH_JV_OBJECT);
+        ck_assert_uint_eq(kh_jv_get(r, "e")->count, 0);
+    }
+    ck_assert_uint_eq(kh_jv_len(kh_jv_get(v, "tail")), 2);
+    ck_assert_uint_eq(v->count, 3);
+    kh_jv_free(v);
+    /* a failure deep inside frees what was parsed (valgrind/ASan runs) */
+    text[n - 3] = ',';
+    kh_error err;
+    kh_error_clear(&err);
+    ck_assert_int_eq(kh_jv_parse(&v, text, n, &err), KH_EINPUT);
+    ck_assert_ptr_null(v);
+    free(text);
+}
+END_TEST
+
 static Suite *kh_jsonv_suite(void)
 {
     Suite *s = suite_create("jsonv");
@@ -161,6 +211,7 @@ static Suite *kh_jsonv_suite(void)
     tcase_add_test(tc, test_jsonv__depth_limit);
     tcase_add_test(tc, test_jsonv__equal);
     tcase_add_test(tc, test_jsonv__reads_what_the_writer_wrote);
+    tcase_add_test(tc, test_jsonv__large_nested);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -29,20 +29,24 @@ struct kh_jv {
     kh_jv_type type;
     bool boolean;      /* KH_JV_BOOL */
     double number;     /* KH_JV_NUMBER */
-    char *text;        /* owned: the string (NUL-terminated; may contain NUL,
-                          see len) or the number as written */
+    char *text;        /* the string (NUL-terminated; may contain NUL, see
+                          len) or the number as written */
     size_t len;        /* bytes in text */
-    kh_jv *items;      /* owned: array elements / object member values */
-    char **keys;       /* owned: object member keys, parallel to items */
+    kh_jv *items;      /* array elements / object member values */
+    char **keys;       /* object member keys, parallel to items */
+    /* text, items and keys belong to the tree: they are allocated in one
+     * arena with it and freed with its root (kh_jv_free) */
     size_t count;      /* elements or members */
 };
 
 /* Parse text[0..len). Trailing whitespace is allowed, anything else after the
  * value is an error. On failure returns KH_EINPUT with err->line/column set
  * and a message ("expected ',' or '}'"), or KH_ENOMEM.
- * *out: caller owns; free with kh_jv_free(). */
+ * *out: caller owns the whole tree; free with kh_jv_free(). */
 int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err);
-void kh_jv_free(kh_jv *v); /* accepts NULL */
+/* Free a tree: v must be a root kh_jv_parse gave (its values cannot be
+ * freed one by one). Accepts NULL. */
+void kh_jv_free(kh_jv *v);
 
 /* Member of an object by key (the first one), or NULL when v is not an
  * object or has no such member. Borrowed. */
