@@ -1,6 +1,9 @@
 /* check_jsonv.c — the JSON reader: values, escapes, errors with line and
  * column, limits, equality, and reading back what the writer (json.h) wrote. */
 #define _GNU_SOURCE
+#include <math.h>
+#include <stdlib.h>
+
 #include "kh_test_util.h"
 
 #include "json.h"
@@ -200,6 +203,59 @@ START_TEST(test_jsonv__large_nested)
 }
 END_TEST
 
+/* The writer's shortest round-trip text: what the search over precisions
+ * (the reference below, kh_format_double before its fast path) gives. */
+static void reference_double(double v, char *buf, size_t size)
+{
+    if (v == 0) {
+        snprintf(buf, size, "0");
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (strchr(buf, 'e') && fabs(v) < 1e15 && fabs(v) >= 1e-6) {
+        snprintf(buf, size, "%.6f", v);
+        char *p = buf + strlen(buf) - 1;
+        while (p > buf && *p == '0')
+            *p-- = '\0';
+        if (*p == '.')
+            *p = '\0';
+    }
+}
+
+static void check_double(double v)
+{
+    char a[64], b[64];
+    reference_double(v, a, sizeof a);
+    kh_format_double(v, b, sizeof b);
+    ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, expected %s", v, b, a);
+}
+
+START_TEST(test_json__format_double)
+{
+    for (long long c = -30000; c <= 30000; c++)
+        check_double((double)c / 100.0);
+    for (long long c = 99999990000LL; c <= 100000010000LL; c += 997)
+        check_double((double)c / 100.0); /* around 10^9 */
+    static const double odd[] = {0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-7, 0.001, 0.015, 123.456,
+                                 -0.125, 98.5, 14.0 * (98.5 - 60) / 40, 1e15, 123456789012.0,
+                                 4.35, 4.345, 1e300, -1e-300, 5e-324, 0.1, 100.0 / 7};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        check_double(odd[i]);
+    unsigned long long x = 88172645463325252ULL; /* xorshift: arbitrary doubles */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_double((double)(x % 2000000000ULL) / (double)(1 + x % 1000));
+        check_double((double)(long long)(x % 20000000000ULL - 10000000000ULL) / 100.0);
+    }
+}
+END_TEST
+
 static Suite *kh_jsonv_suite(void)
 {
     Suite *s = suite_create("jsonv");
@@ -212,6 +268,7 @@ static Suite *kh_jsonv_suite(void)
     tcase_add_test(tc, test_jsonv__equal);
     tcase_add_test(tc, test_jsonv__reads_what_the_writer_wrote);
     tcase_add_test(tc, test_jsonv__large_nested);
+    tcase_add_test(tc, test_json__format_double);
     suite_add_tcase(s, tc);
     return s;
 }
