@@ -244,8 +244,15 @@ static void xl_track(xl_sheet *s, lxw_col_t col, const char *text)
 {
     if (col >= XL_MAX_COLS || !text)
         return;
-    /* Excel's unit is about one Latin digit; a CJK character is two. */
-    double w = (double)kh_display_width(text, strlen(text)) * 1.1 + 2;
+    /* Excel's unit is about one Latin digit; a CJK character is two. A
+     * character is never wider than its UTF-8 bytes, so when even that
+     * bound would not widen the column (or it is already at its cap) the
+     * text need not be measured. */
+    double w = s->width[col];
+    size_t n = strlen(text);
+    if ((s->cap[col] > 0 && w >= s->cap[col]) || (double)n * 1.1 + 2 <= w)
+        return;
+    w = (double)kh_display_width(text, n) * 1.1 + 2;
     if (w > s->width[col])
         s->width[col] = w;
 }
@@ -283,6 +290,8 @@ static void xl_num(xl_sheet *s, lxw_row_t row, lxw_col_t col, double v, lxw_form
                    bool points)
 {
     xl_note(s, worksheet_write_number(s->ws, row, col, v, f));
+    if (col < XL_MAX_COLS && s->cap[col] > 0 && s->width[col] >= s->cap[col])
+        return; /* the column is as wide as it gets */
     char buf[64];
     if (points)
         fmt_points(v, buf, sizeof buf);
