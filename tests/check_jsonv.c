@@ -205,17 +205,22 @@ END_TEST
 
 /* The writer's shortest round-trip text: what the search over precisions
  * (the reference below, kh_format_double before its fast path) gives. */
+static void reference_g(double v, char *buf, size_t size)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
 static void reference_double(double v, char *buf, size_t size)
 {
     if (v == 0) {
         snprintf(buf, size, "0");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    reference_g(v, buf, size);
     if (strchr(buf, 'e') && fabs(v) < 1e15 && fabs(v) >= 1e-6) {
         snprintf(buf, size, "%.6f", v);
         char *p = buf + strlen(buf) - 1;
@@ -232,12 +237,21 @@ static void check_double(double v)
     reference_double(v, a, sizeof a);
     kh_format_double(v, b, sizeof b);
     ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, expected %s", v, b, a);
+    /* %g notation (records): the search's own text, 1e+03 for 1000 */
+    if (v != 0 && kh_json__cents_text(v, true, b, sizeof b)) {
+        reference_g(v, a, sizeof a);
+        ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, expected %s (g)", v, b, a);
+    }
 }
 
 START_TEST(test_json__format_double)
 {
     for (long long c = -30000; c <= 30000; c++)
         check_double((double)c / 100.0);
+    static const double tens[] = {10, 100, 1000, 1500, 120, 1e8, 2e8, 123000000, 999999999.99,
+                                  -1000, 0.1, 0.05, 0.5, 100.5, 10.1};
+    for (size_t i = 0; i < sizeof tens / sizeof tens[0]; i++)
+        check_double(tens[i]);
     for (long long c = 99999990000LL; c <= 100000010000LL; c += 997)
         check_double((double)c / 100.0); /* around 10^9 */
     static const double odd[] = {0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-7, 0.001, 0.015, 123.456,

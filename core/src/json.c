@@ -125,6 +125,65 @@ void kh_json_string(kh_json *j, const char *s)
     kh_json_string_n(j, s, strlen(s));
 }
 
+bool kh_json__cents_text(double v, bool g_notation, char *buf, size_t size)
+{
+    if (!(fabs(v) < 1e9) || v == 0 || size < 24)
+        return false;
+    long long c = llround(v * 100);
+    if ((double)c / 100.0 != v)
+        return false;
+    /* the significant digits of |c| */
+    char d[16];
+    int len = 0;
+    for (unsigned long long u = c < 0 ? 0ull - (unsigned long long)c : (unsigned long long)c; u;
+         u /= 10)
+        d[len++] = (char)('0' + u % 10);
+    for (int i = 0; i < len / 2; i++) { /* most significant first */
+        char t = d[i];
+        d[i] = d[len - 1 - i];
+        d[len - 1 - i] = t;
+    }
+    int x = len - 3; /* decimal exponent of the first digit */
+    int p = len;     /* significant digits: the shortest %.*g precision */
+    while (p > 1 && d[p - 1] == '0')
+        p--;
+    char *o = buf;
+    if (c < 0)
+        *o++ = '-';
+    if (g_notation && x >= p) { /* %g's exponent form: 1e+03, 1.5e+03 */
+        *o++ = d[0];
+        if (p > 1) {
+            *o++ = '.';
+            memcpy(o, d + 1, (size_t)(p - 1));
+            o += p - 1;
+        }
+        *o++ = 'e';
+        *o++ = '+';
+        if (x >= 10)
+            *o++ = (char)('0' + x / 10);
+        else
+            *o++ = '0';
+        *o++ = (char)('0' + x % 10);
+    } else if (x < 0) { /* 0.05, 0.5 */
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = x; i < -1; i++)
+            *o++ = '0';
+        memcpy(o, d, (size_t)p);
+        o += p;
+    } else { /* 13, 13.5, 13.48 */
+        memcpy(o, d, (size_t)(x + 1));
+        o += x + 1;
+        if (p > x + 1) {
+            *o++ = '.';
+            memcpy(o, d + x + 1, (size_t)(p - x - 1));
+            o += p - x - 1;
+        }
+    }
+    *o = '\0';
+    return true;
+}
+
 char *kh_format_double(double v, char *buf, size_t size)
 {
     if (!isfinite(v)) {
@@ -135,34 +194,9 @@ char *kh_format_double(double v, char *buf, size_t size)
         snprintf(buf, size, "0");
         return buf;
     }
-    /* Whole numbers and whole cents below 10^9 (points, totals, counts,
-     * percentages: most numbers kaohe writes): the shortest text that reads
-     * back is their decimal digits, which is what the search below finds,
-     * without its snprintf/strtod rounds. */
-    if (fabs(v) < 1e9 && size >= 16) {
-        long long c = llround(v * 100);
-        if ((double)c / 100.0 == v) {
-            unsigned long long u = c < 0 ? 0ull - (unsigned long long)c : (unsigned long long)c;
-            char tmp[24], *p = tmp + sizeof tmp;
-            unsigned frac = (unsigned)(u % 100);
-            if (frac) {
-                if (frac % 10)
-                    *--p = (char)('0' + frac % 10);
-                *--p = (char)('0' + frac / 10);
-                *--p = '.';
-            }
-            u /= 100;
-            do
-                *--p = (char)('0' + u % 10);
-            while ((u /= 10) > 0);
-            if (c < 0)
-                *--p = '-';
-            size_t n = (size_t)(tmp + sizeof tmp - p);
-            memcpy(buf, p, n);
-            buf[n] = '\0';
-            return buf;
-        }
-    }
+    /* whole numbers and cents: their digits, as the search below finds */
+    if (kh_json__cents_text(v, false, buf, size))
+        return buf;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)

@@ -418,7 +418,7 @@ static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *input
         items[i].error = inputs[i].error;
     }
     kh_run run = {scheme, items, count, ov ? ov->applied : NULL, ov ? ov->applied_count : 0,
-                  NULL, NULL, NULL};
+                  NULL, NULL, NULL, NULL, NULL};
     kh_json j;
     kh_json_init(&j, out, true);
     kh_json_object(&j);

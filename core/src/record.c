@@ -17,6 +17,8 @@ char *kh_record_format_double(double v, char *buf, size_t size)
         snprintf(buf, size, signbit(v) ? "-0.0" : "0");
         return buf;
     }
+    if (kh_json__cents_text(v, true, buf, size)) /* what the search gives */
+        return buf;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
