@@ -953,6 +953,14 @@ typedef struct run_ctx {
 
 static char *record_text(run_ctx *c, size_t i, size_t *len);
 
+/* Read a record: whole when the run keeps it, else without the facts (a
+ * summary does not need them; the outputs read the record again). */
+static int parse_record(run_ctx *c, kh_record *r, const char *t, size_t len, kh_error *err)
+{
+    return (c->light && c->sum ? kh_record_parse_light : kh_record_parse)(r, t, len,
+                                                                         c->b->scheme, err);
+}
+
 /* Keep record r of job: its summary, and the record itself when the run
  * is small (r is then owned by c, else freed). False when out of memory. */
 static bool keep_record(run_ctx *c, size_t job, kh_record *r)
@@ -984,7 +992,7 @@ static void read_early(run_ctx *c, size_t job)
     kh_record *r = t ? calloc(1, sizeof *r) : NULL;
     kh_error err;
     kh_error_clear(&err);
-    if (r && kh_record_parse(r, t, len, c->b->scheme, &err) == KH_OK)
+    if (r && parse_record(c, r, t, len, &err) == KH_OK)
         keep_record(c, job, r);
     else
         free(r);
@@ -1065,7 +1073,7 @@ static bool gather(run_ctx *c, const size_t *sel, size_t nsel, size_t *failed,
             kh_record *r = calloc(1, sizeof *r);
             kh_error err;
             kh_error_clear(&err);
-            if (t && r && kh_record_parse(r, t, len, b->scheme, &err) == KH_OK) {
+            if (t && r && parse_record(c, r, t, len, &err) == KH_OK) {
                 ok[k] = true;
                 if (r->error)
                     (*failed)++;

@@ -33,6 +33,10 @@ typedef struct parser {
     kh_jv *stack;     /* owned: members of the open containers, innermost last */
     char **keys;      /* owned: their keys (objects), parallel to stack */
     size_t sp, cap;
+    const kh_jv_parse_opts *opts; /* borrowed, or NULL */
+    int discard;      /* > 0: inside a value being left out (checked only) */
+    char *scratch;    /* owned: where left-out strings are decoded */
+    size_t scratch_cap;
 } parser;
 
 static int fail(parser *p, int code, const char *what)
@@ -140,9 +144,20 @@ static int parse_string(parser *p, char **out, size_t *out_len)
     }
     if (end >= p->len)
         return fail(p, KH_EINPUT, "unterminated string");
-    char *buf = alloc(p, end - start + 1);
-    if (!buf)
+    char *buf;
+    if (p->discard) { /* checked and decoded, not kept */
+        if (p->scratch_cap < end - start + 1) {
+            size_t cap = end - start + 1 > 4096 ? end - start + 1 : 4096;
+            char *nb = realloc(p->scratch, cap);
+            if (!nb)
+                return fail(p, KH_ENOMEM, "");
+            p->scratch = nb;
+            p->scratch_cap = cap;
+        }
+        buf = p->scratch;
+    } else if (!(buf = alloc(p, end - start + 1))) {
         return p->rc;
+    }
     size_t n = 0;
     while (p->pos < end) {
         unsigned char c = (unsigned char)p->s[p->pos];
@@ -225,6 +240,9 @@ static int parse_number(parser *p, kh_jv *out)
             return fail(p, KH_EINPUT, "bad number");
     }
     size_t n = p->pos - start;
+    out->type = KH_JV_NUMBER;
+    if (p->discard)
+        return KH_OK;
     out->text = alloc(p, n + 1);
     if (!out->text)
         return p->rc;
@@ -291,7 +309,15 @@ static int parse_container(parser *p, kh_jv *out, bool object)
             p->pos++;
             skip_ws(p);
         }
-        if (parse_value(p, &item) != KH_OK || push(p, &item, key) != KH_OK)
+        /* a member left out is checked, then kept as null */
+        bool leave = object && !p->discard && p->opts && p->opts->skip &&
+                     p->opts->skip(p->opts->ctx, p->depth, key);
+        p->discard += leave;
+        int rc = parse_value(p, &item);
+        p->discard -= leave;
+        if (leave)
+            memset(&item, 0, sizeof item);
+        if (rc != KH_OK || (!p->discard && push(p, &item, key) != KH_OK))
             return p->rc;
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
@@ -301,6 +327,8 @@ static int parse_container(parser *p, kh_jv *out, bool object)
         if (p->pos < p->len && p->s[p->pos] == close) {
             p->pos++;
             p->depth--;
+            if (p->discard)
+                return KH_OK;
             size_t n = p->sp - base;
             out->items = alloc(p, n * sizeof *out->items);
             if (object && out->items)
@@ -372,11 +400,17 @@ void kh_jv_free(kh_jv *v)
 
 int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err)
 {
+    return kh_jv_parse_ex(out, text, len, NULL, err);
+}
+
+int kh_jv_parse_ex(kh_jv **out, const char *text, size_t len, const kh_jv_parse_opts *opts,
+                   kh_error *err)
+{
     *out = NULL;
     tree *t = calloc(1, sizeof *t);
     if (!t)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    parser p = {text, len, 0, 0, err, KH_OK, t, NULL, NULL, 0, 0};
+    parser p = {text, len, 0, 0, err, KH_OK, t, NULL, NULL, 0, 0, opts, 0, NULL, 0};
     if (parse_value(&p, &t->root) == KH_OK) {
         skip_ws(&p);
         if (p.pos != p.len)
@@ -384,6 +418,7 @@ int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err)
     }
     free(p.stack);
     free(p.keys);
+    free(p.scratch);
     if (p.rc != KH_OK) {
         kh_jv_free(&t->root);
         return p.rc;

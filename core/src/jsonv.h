@@ -44,6 +44,20 @@ struct kh_jv {
  * and a message ("expected ',' or '}'"), or KH_ENOMEM.
  * *out: caller owns the whole tree; free with kh_jv_free(). */
 int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err);
+/* What a parse may leave out. skip(ctx, depth, key) is asked for every
+ * member of an object (depth 1: the members of the outermost object, 2: of
+ * an object inside it, ...; arrays count as a level): when it returns true
+ * the member's value is checked like any other but not kept — the member
+ * reads as null — which spares building what the caller will not read. */
+typedef struct kh_jv_parse_opts {
+    bool (*skip)(void *ctx, int depth, const char *key);
+    void *ctx;
+} kh_jv_parse_opts;
+
+/* kh_jv_parse with opts (NULL: keep everything). */
+int kh_jv_parse_ex(kh_jv **out, const char *text, size_t len, const kh_jv_parse_opts *opts,
+                   kh_error *err);
+
 /* Free a tree: v must be a root kh_jv_parse gave (its values cannot be
  * freed one by one). Accepts NULL. */
 void kh_jv_free(kh_jv *v);
