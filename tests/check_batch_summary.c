@@ -266,7 +266,7 @@ START_TEST(test_batch_summary__compact)
     for (size_t i = 0; i < N; i++)
         ck_assert_int_eq(kh_batch_summary_set(s, i, &run->items[i % run->count]), KH_OK);
     size_t per = kh_batch_summary_bytes(s) / N;
-    ck_assert_msg(per <= 200, "%zu bytes a report", per);
+    ck_assert_msg(per <= 128, "%zu bytes a report", per);
     const kh_run_item *it = kh_batch_summary_item(s, N - 1);
     ck_assert_ptr_eq(it->path, run->items[(N - 1) % run->count].path);
     kh_batch_summary_free(s);

@@ -2,6 +2,8 @@
  * light kh_run_items rebuilt from them (see batch_summary.h). */
 #include "batch_summary.h"
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,20 +166,29 @@ enum {
     F_SET = 1,        /* the item was set */
     F_SCORE = 2,      /* it has a score */
     F_FACTS = 4,      /* it has facts (its input was read) */
+    F_ASIDE = 8,      /* its points are doubles in the pool (head.aside), not
+                         16-bit cents */
 };
 
 enum {
     S_STATUS = 0x03,  /* kh_indicator_status */
     S_EXCLUDED = 0x04,
-    S_ASIDE = 0x08,   /* points[k] indexes s->aside, not cents */
 };
 
-/* The fixed part of an item; its indicators follow (see stride). */
+/* The fixed part of an item; int16_t cents[nind] and uint8_t status[nind]
+ * follow (see stride). Strings and lists are ids in the pool, 0 = none. */
 typedef struct head {
     const char *path;           /* borrowed */
     double total;
     uint32_t unit, unit_code, unit_note, score_unit, grade, error;
     uint32_t errors;            /* list of extraction error strings */
+    uint32_t details;           /* list of (indicator, detail) pairs for the
+                                   indicators with an error, missing keys or
+                                   a review explanation; a detail is the list
+                                   (error, explanation, missing keys list) */
+    uint32_t order;             /* the scheme index of each indicator (bytes)
+                                   when they are not in scheme order, or 0 */
+    uint32_t aside;             /* the points as doubles when F_ASIDE */
     int32_t year, rank;
     uint8_t flags;
 } head;
@@ -187,8 +198,6 @@ struct kh_batch_summary {
     size_t count, nind, stride;
     unsigned char *items;       /* owned; count × stride */
     pool pool;                  /* owned: every string and list */
-    double *aside;              /* owned: points that are not whole cents */
-    size_t naside, aside_cap;
     /* the item last handed out (kh_batch_summary_item), owned */
     kh_run_item item;
     kh_report_score score;
@@ -198,28 +207,17 @@ struct kh_batch_summary {
     kh_factset *errors;
 };
 
-/* Layout of an item: head, then int32 points[nind], uint32 detail[nind]
- * (a list: error, explanation, missing keys list), uint8 status[nind],
- * uint8 scheme index[nind]. */
 static head *item_at(const kh_batch_summary *s, size_t i)
 {
     return (head *)(void *)(s->items + i * s->stride);
 }
-static int32_t *points_of(const kh_batch_summary *s, head *h)
+static int16_t *cents_of(head *h)
 {
-    return (int32_t *)(void *)((unsigned char *)h + sizeof(head));
-}
-static uint32_t *detail_of(const kh_batch_summary *s, head *h)
-{
-    return (uint32_t *)(void *)((unsigned char *)h + sizeof(head) + 4 * s->nind);
+    return (int16_t *)(void *)((unsigned char *)h + sizeof(head));
 }
 static uint8_t *status_of(const kh_batch_summary *s, head *h)
 {
-    return (unsigned char *)h + sizeof(head) + 8 * s->nind;
-}
-static uint8_t *index_of(const kh_batch_summary *s, head *h)
-{
-    return (unsigned char *)h + sizeof(head) + 9 * s->nind;
+    return (unsigned char *)h + sizeof(head) + 2 * s->nind;
 }
 
 int kh_batch_summary_new(kh_batch_summary **out, const kh_scheme *scheme, size_t count)
@@ -233,7 +231,7 @@ int kh_batch_summary_new(kh_batch_summary **out, const kh_scheme *scheme, size_t
     s->scheme = scheme;
     s->count = count;
     s->nind = scheme->indicators_count;
-    s->stride = (sizeof(head) + 10 * s->nind + 7) & ~(size_t)7;
+    s->stride = (sizeof(head) + 3 * s->nind + 7) & ~(size_t)7;
     s->items = calloc(count ? count : 1, s->stride);
     s->ind = calloc(s->nind ? s->nind : 1, sizeof *s->ind);
     if (!s->items || !s->ind) {
@@ -250,37 +248,44 @@ void kh_batch_summary_free(kh_batch_summary *s)
         return;
     free(s->items);
     pool_free(&s->pool);
-    free(s->aside);
     free(s->ind);
     free(s->missing);
     kh_factset_free(s->errors);
     free(s);
 }
 
-/* points as whole cents when they read back bit for bit, else aside */
-static bool put_points(kh_batch_summary *s, double v, int32_t *slot, uint8_t *status)
+/* v as 16-bit cents when they read back bit for bit. */
+static bool small_cents(double v, int16_t *out)
 {
-    double c = v * 100.0;
-    if (c > -2e9 && c < 2e9) {
-        int32_t cents = (int32_t)(c < 0 ? c - 0.5 : c + 0.5);
-        double back = (double)cents / 100.0;
-        if (memcmp(&back, &v, sizeof v) == 0) {
-            *slot = cents;
-            return true;
-        }
-    }
-    if (s->naside == s->aside_cap) {
-        size_t cap = s->aside_cap ? s->aside_cap * 2 : 64;
-        double *a = realloc(s->aside, cap * sizeof *a);
-        if (!a || cap > INT32_MAX)
-            return false;
-        s->aside = a;
-        s->aside_cap = cap;
-    }
-    s->aside[s->naside] = v;
-    *slot = (int32_t)s->naside++;
-    *status |= S_ASIDE;
+    if (!(v > -327.675 && v < 327.675))
+        return false;
+    int16_t c = (int16_t)lround(v * 100.0);
+    double back = (double)c / 100.0;
+    if (memcmp(&back, &v, sizeof v) != 0)
+        return false;
+    *out = c;
     return true;
+}
+
+/* The detail list of indicator result r, or 0 when it has none. */
+static uint32_t detail_of_result(pool *p, const kh_indicator_result *r, bool *ok)
+{
+    const char *expl = r->status != KH_STATUS_SCORED ? r->explanation : NULL;
+    if (!r->error && !expl && !r->missing_count)
+        return 0;
+    uint32_t d[3] = {pool_str(p, r->error, ok), pool_str(p, expl, ok), 0};
+    if (r->missing_count) {
+        uint32_t *ids = malloc(r->missing_count * sizeof *ids);
+        if (!ids) {
+            *ok = false;
+            return 0;
+        }
+        for (size_t m = 0; m < r->missing_count; m++)
+            ids[m] = pool_str(p, r->missing[m], ok);
+        d[2] = pool_list(p, ids, r->missing_count, ok);
+        free(ids);
+    }
+    return pool_list(p, d, 3, ok);
 }
 
 int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it)
@@ -293,60 +298,74 @@ int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it)
     head *h = item_at(s, i);
     memset(h, 0, s->stride);
     bool ok = true;
+    pool *p = &s->pool;
     h->path = it->path;
-    h->unit = pool_str(&s->pool, it->unit, &ok);
-    h->unit_code = pool_str(&s->pool, it->unit_code, &ok);
-    h->unit_note = pool_str(&s->pool, it->unit_note, &ok);
-    h->error = pool_str(&s->pool, it->error, &ok);
+    h->unit = pool_str(p, it->unit, &ok);
+    h->unit_code = pool_str(p, it->unit_code, &ok);
+    h->unit_note = pool_str(p, it->unit_note, &ok);
+    h->error = pool_str(p, it->error, &ok);
     h->year = it->year;
-    h->flags = F_SET | (sc ? F_SCORE : 0) | (it->facts ? F_FACTS : 0);
+    h->flags = F_SCORE * (sc != NULL) | F_FACTS * (it->facts != NULL);
     size_t ne = it->facts ? kh_factset_error_count(it->facts) : 0;
-    if (ne) {
-        uint32_t *ids = malloc(ne * sizeof *ids);
-        if (!ids)
-            return KH_ENOMEM;
-        for (size_t e = 0; e < ne; e++)
-            ids[e] = pool_str(&s->pool, kh_factset_error_at(it->facts, e), &ok);
-        h->errors = pool_list(&s->pool, ids, ne, &ok);
-        free(ids);
+    size_t nd = 0;
+    uint32_t *ids = malloc((ne + 2 * s->nind + 1) * sizeof *ids);
+    uint8_t *order = malloc(s->nind + 1);
+    double *aside = malloc((s->nind + 1) * sizeof *aside);
+    if (!ids || !order || !aside) {
+        ok = false;
+        goto done;
     }
-    if (sc) {
-        h->total = sc->total;
-        h->rank = sc->rank;
-        h->grade = pool_str(&s->pool, sc->grade, &ok);
-        h->score_unit = pool_str(&s->pool, sc->unit, &ok);
-        int32_t *pts = points_of(s, h);
-        uint32_t *det = detail_of(s, h);
-        uint8_t *st = status_of(s, h), *ix = index_of(s, h);
-        for (size_t k = 0; ok && k < s->nind; k++) {
-            const kh_indicator_result *r = &sc->indicators[k];
-            ptrdiff_t at = r->indicator - s->scheme->indicators;
-            if (!r->indicator || at < 0 || (size_t)at >= s->nind)
-                return KH_EINVAL;
-            ix[k] = (uint8_t)at;
-            st[k] = (uint8_t)((r->status & S_STATUS) | (r->excluded ? S_EXCLUDED : 0));
-            if (!put_points(s, r->points, &pts[k], &st[k]))
-                return KH_ENOMEM;
-            const char *expl = r->status != KH_STATUS_SCORED ? r->explanation : NULL;
-            if (!r->error && !expl && !r->missing_count)
-                continue;
-            uint32_t d[3] = {pool_str(&s->pool, r->error, &ok), pool_str(&s->pool, expl, &ok), 0};
-            if (r->missing_count) {
-                uint32_t *ids = malloc(r->missing_count * sizeof *ids);
-                if (!ids)
-                    return KH_ENOMEM;
-                for (size_t m = 0; m < r->missing_count; m++)
-                    ids[m] = pool_str(&s->pool, r->missing[m], &ok);
-                d[2] = pool_list(&s->pool, ids, r->missing_count, &ok);
-                free(ids);
-            }
-            det[k] = pool_list(&s->pool, d, 3, &ok);
+    for (size_t e = 0; e < ne; e++)
+        ids[e] = pool_str(p, kh_factset_error_at(it->facts, e), &ok);
+    h->errors = pool_list(p, ids, ne, &ok);
+    if (!sc)
+        goto done;
+    h->total = sc->total;
+    h->rank = sc->rank;
+    h->grade = pool_str(p, sc->grade, &ok);
+    h->score_unit = pool_str(p, sc->unit, &ok);
+    int16_t *cents = cents_of(h);
+    uint8_t *st = status_of(s, h);
+    bool ordered = true, small = true;
+    for (size_t k = 0; ok && k < s->nind; k++) {
+        const kh_indicator_result *r = &sc->indicators[k];
+        ptrdiff_t at = r->indicator - s->scheme->indicators;
+        if (!r->indicator || at < 0 || (size_t)at >= s->nind) {
+            free(ids);
+            free(order);
+            free(aside);
+            memset(h, 0, s->stride);
+            return KH_EINVAL;
+        }
+        order[k] = (uint8_t)at;
+        ordered = ordered && (size_t)at == k;
+        st[k] = (uint8_t)((r->status & S_STATUS) | (r->excluded ? S_EXCLUDED : 0));
+        aside[k] = r->points;
+        small = small && small_cents(r->points, &cents[k]);
+        uint32_t d = detail_of_result(p, r, &ok);
+        if (d) {
+            ids[2 * nd] = (uint32_t)k;
+            ids[2 * nd + 1] = d;
+            nd++;
         }
     }
+    h->details = pool_list(p, ids, 2 * nd, &ok);
+    if (!ordered)
+        h->order = pool_intern(p, order, s->nind);
+    if (!small) {
+        h->flags |= F_ASIDE;
+        h->aside = pool_intern(p, aside, s->nind * sizeof *aside);
+    }
+    ok = ok && (ordered || h->order) && (small || h->aside);
+done:
+    free(ids);
+    free(order);
+    free(aside);
     if (!ok) {
         memset(h, 0, s->stride);
         return KH_ENOMEM;
     }
+    h->flags |= F_SET;
     return KH_OK;
 }
 
@@ -368,7 +387,7 @@ const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i)
     it->unit_note = pool_get_str(p, h->unit_note);
     it->error = pool_get_str(p, h->error);
     it->year = h->year;
-    if (h->flags & F_FACTS) {
+    if (h->errors) { /* the extraction errors: the only facts a light item has */
         if (kh_factset_new(&s->errors) != KH_OK)
             return NULL;
         size_t ne;
@@ -380,25 +399,6 @@ const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i)
     }
     if (!(h->flags & F_SCORE))
         return it;
-    /* the missing keys of every indicator, in one array */
-    const int32_t *pts = points_of(s, h);
-    const uint32_t *det = detail_of(s, h);
-    const uint8_t *st = status_of(s, h), *ix = index_of(s, h);
-    size_t nmiss = 0;
-    for (size_t k = 0; k < s->nind; k++) {
-        size_t nd, nm = 0;
-        const uint32_t *d = pool_get_list(p, det[k], &nd);
-        if (nd == 3)
-            pool_get_list(p, d[2], &nm);
-        nmiss += nm;
-    }
-    if (nmiss > s->missing_cap) {
-        char **m = realloc(s->missing, nmiss * sizeof *m);
-        if (!m)
-            return NULL;
-        s->missing = m;
-        s->missing_cap = nmiss;
-    }
     kh_report_score *sc = &s->score;
     memset(sc, 0, sizeof *sc);
     sc->path = (char *)h->path;
@@ -409,22 +409,43 @@ const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i)
     sc->rank = h->rank;
     sc->indicators = s->ind;
     sc->indicators_count = s->nind;
-    size_t used = 0;
+    const int16_t *cents = cents_of(h);
+    const uint8_t *st = status_of(s, h);
+    size_t n;
+    const uint8_t *order = h->order ? p->blobs[h->order].data : NULL;
+    const double *aside = h->flags & F_ASIDE ? (const void *)p->blobs[h->aside].data : NULL;
     for (size_t k = 0; k < s->nind; k++) {
         kh_indicator_result *r = &s->ind[k];
         memset(r, 0, sizeof *r);
-        r->indicator = &s->scheme->indicators[ix[k]];
+        r->indicator = &s->scheme->indicators[order ? order[k] : k];
         r->status = (kh_indicator_status)(st[k] & S_STATUS);
         r->excluded = (st[k] & S_EXCLUDED) != 0;
-        r->points = st[k] & S_ASIDE ? s->aside[pts[k]] : (double)pts[k] / 100.0;
-        size_t nd;
-        const uint32_t *d = pool_get_list(p, det[k], &nd);
-        if (nd != 3)
-            continue;
-        r->error = (char *)pool_get_str(p, d[0]);
-        r->explanation = (char *)pool_get_str(p, d[1]);
-        size_t nm;
-        const uint32_t *keys = pool_get_list(p, d[2], &nm);
+        r->points = aside ? aside[k] : (double)cents[k] / 100.0;
+    }
+    /* errors, explanations and missing keys of the indicators that have them */
+    const uint32_t *det = pool_get_list(p, h->details, &n);
+    size_t nmiss = 0;
+    for (size_t d = 0; d + 1 < n; d += 2) {
+        size_t nd, nm = 0;
+        const uint32_t *t = pool_get_list(p, det[d + 1], &nd);
+        pool_get_list(p, t[2], &nm);
+        nmiss += nm;
+    }
+    if (nmiss > s->missing_cap) {
+        char **m = realloc(s->missing, nmiss * sizeof *m);
+        if (!m)
+            return NULL;
+        s->missing = m;
+        s->missing_cap = nmiss;
+    }
+    size_t used = 0;
+    for (size_t d = 0; d + 1 < n; d += 2) {
+        kh_indicator_result *r = &s->ind[det[d]];
+        size_t nd, nm;
+        const uint32_t *t = pool_get_list(p, det[d + 1], &nd);
+        r->error = (char *)pool_get_str(p, t[0]);
+        r->explanation = (char *)pool_get_str(p, t[1]);
+        const uint32_t *keys = pool_get_list(p, t[2], &nm);
         if (nm) {
             r->missing = &s->missing[used];
             r->missing_count = nm;
@@ -467,41 +488,48 @@ const char *kh_batch_summary_path(const kh_batch_summary *s, size_t i)
     return i < s->count ? item_at(s, i)->path : NULL;
 }
 
+/* kh_rank's order: total in cents, highest first; ties by place. */
+typedef struct rank_key {
+    long long cents;
+    size_t place, item;
+} rank_key;
+
+static int cmp_rank_key(const void *a, const void *b)
+{
+    const rank_key *x = a, *y = b;
+    if (x->cents != y->cents)
+        return x->cents > y->cents ? -1 : 1;
+    return x->place < y->place ? -1 : x->place > y->place;
+}
+
 int kh_batch_summary_rank_all(kh_batch_summary *s, const size_t *order, size_t n)
 {
+    /* kh_rank's rule on 24-byte keys rather than on stand-in scores (a
+     * kh_report_score each: 100,000 of them would double the summaries'
+     * memory for a moment); check_batch_summary holds the two together */
     if (!order)
         n = s->count;
-    /* kh_rank itself, over stand-in scores holding only the totals; it
-     * reorders the pointers, stand-in k stays item item_of[k]'s */
-    kh_report_score *tmp = calloc(n ? n : 1, sizeof *tmp);
-    kh_report_score **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    size_t *item_of = calloc(n ? n : 1, sizeof *item_of);
-    if (!tmp || !ptrs || !item_of) {
-        free(tmp);
-        free(ptrs);
-        free(item_of);
+    rank_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys)
         return KH_ENOMEM;
-    }
     size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = order ? order[k] : k;
-        if (!kh_batch_summary_scored(s, i))
-            continue;
-        tmp[m].total = item_at(s, i)->total;
-        item_of[m] = i;
-        ptrs[m] = &tmp[m];
-        m++;
+        if (kh_batch_summary_scored(s, i))
+            keys[m++] = (rank_key){llround(item_at(s, i)->total * 100.0), k, i};
     }
-    kh_rank(ptrs, m);
-    for (size_t k = 0; k < m; k++)
-        item_at(s, item_of[k])->rank = tmp[k].rank;
-    free(item_of);
-    free(tmp);
-    free(ptrs);
+    qsort(keys, m, sizeof *keys, cmp_rank_key);
+    int rank = 0;
+    for (size_t k = 0; k < m; k++) {
+        if (k == 0 || keys[k].cents != keys[k - 1].cents)
+            rank = (int)k + 1;
+        item_at(s, keys[k].item)->rank = rank;
+    }
+    free(keys);
     return KH_OK;
 }
 
 size_t kh_batch_summary_bytes(const kh_batch_summary *s)
 {
-    return sizeof *s + s->count * s->stride + s->pool.bytes + s->aside_cap * sizeof(double);
+    return sizeof *s + s->count * s->stride + s->pool.bytes;
 }
