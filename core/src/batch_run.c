@@ -221,9 +221,12 @@ void kh_batch_teardown(kh_batch *b)
 /* Input SHA-256 and the cache key: everything a record depends on. */
 static void hash_job(kh_batch *b, kh_batch_job *job)
 {
-    job->key[0] = '\0';
-    if (!sha_file_hex(job->path, job->sha256))
+    job->has_key = false;
+    job->has_sha256 = kh_sha256_file(job->path, job->sha256) == KH_OK;
+    if (!job->has_sha256)
         return; /* unreadable: the worker says why; never cached */
+    char sha[KH_SHA256_HEX_SIZE];
+    kh_sha256_hex(job->sha256, sha);
     kh_sha256_ctx c;
     kh_sha256_init(&c);
     char buf[8192];
@@ -231,7 +234,7 @@ static void hash_job(kh_batch *b, kh_batch_job *job)
                      "kaohe-batch-cache 1\nkaohe %s\nrecord %d\npath %s\ninput %s\n"
                      "scheme %s\nplugins %s\nregistry %s\nunit %s\nyear %d\n"
                      "deadline %s\nmax-size %zu\n",
-                     KH_VERSION_STRING, KH_RECORD_VERSION, job->path, job->sha256,
+                     KH_VERSION_STRING, KH_RECORD_VERSION, job->path, sha,
                      b->scheme->sha256, b->plugins_fp,
                      b->registry ? b->registry->sha256 : "-", job->hint ? job->hint : "-",
                      b->src->year, b->src->deadline ? b->src->deadline : "-",
@@ -239,9 +242,8 @@ static void hash_job(kh_batch *b, kh_batch_job *job)
     if (n < 0 || (size_t)n >= sizeof buf)
         return; /* a path too long to key: never cached */
     kh_sha256_update(&c, buf, (size_t)n);
-    uint8_t d[KH_SHA256_DIGEST_SIZE];
-    kh_sha256_final(&c, d);
-    kh_sha256_hex(d, job->key);
+    kh_sha256_final(&c, job->key);
+    job->has_key = true;
 }
 
 /* ---- the run manifest ----------------------------------------------------- */
@@ -413,10 +415,11 @@ static void manifest_write(kh_json *j, const manifest *m, size_t scored, size_t 
     kh_json_array(j);
     for (size_t i = 0; i < m->inputs_count; i++) {
         const char *path, *sha, *unit;
+        char hex[KH_SHA256_HEX_SIZE];
         if (m->jobs) {
             const kh_batch_job *jb = &m->jobs[m->sel ? m->sel[i] : i];
             path = jb->path;
-            sha = jb->sha256[0] ? jb->sha256 : NULL;
+            sha = kh_batch_job_sha256(jb, hex);
             unit = jb->hint;
         } else {
             path = m->inputs[i].path;
@@ -1014,7 +1017,9 @@ static void on_done(void *vctx, size_t job, char *text, size_t len, const char *
     if (!text) {
         /* the worker stored the record in the cache: journal it */
         c->in_cache[job] = true;
-        kh_batch_journal_queue(c->jn, j->key, j->path);
+        char key[KH_SHA256_HEX_SIZE];
+        if (kh_batch_job_key(j, key))
+            kh_batch_journal_queue(c->jn, key, j->path);
         read_early(c, job);
         return;
     }
@@ -1038,7 +1043,9 @@ static char *record_text(run_ctx *c, size_t i, size_t *len)
         return strndup(c->texts[i], c->lens[i]);
     }
     char *t = NULL;
-    if (c->jn && c->in_cache[i] && kh_batch_journal_load(c->jn, c->b->src->jobs[i].key, &t, len))
+    char key[KH_SHA256_HEX_SIZE];
+    if (c->jn && c->in_cache[i] && kh_batch_job_key(&c->b->src->jobs[i], key) &&
+        kh_batch_journal_load(c->jn, key, &t, len))
         return t;
     return NULL;
 }
@@ -1249,7 +1256,8 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     }
     for (size_t k = 0; k < nsel; k++) {
         const kh_batch_job *j = &src->jobs[sel[k]];
-        if (c.jn && j->key[0] && kh_batch_journal_has(&jn, j->key)) {
+        char key[KH_SHA256_HEX_SIZE];
+        if (c.jn && kh_batch_job_key(j, key) && kh_batch_journal_has(&jn, key)) {
             c.in_cache[sel[k]] = true; /* read back (and checked) when assembling */
             counts->cached++;
             continue;
