@@ -23,7 +23,7 @@
 #include "pipemsg.h"
 
 /* The parent keeps a compact summary of every record (batch_summary.h:
- * what the ranking, the points and the 待核查 lists need, ~150 bytes a
+ * what the ranking, the points and the 待核查 lists need, ~112 bytes a
  * report). A run of more reports than this keeps nothing else and reads each
  * full record back from the cache once, in rank order, while results.json,
  * kaohe.xlsx's 事实与佐证 sheet and report.html's sections are written in
@@ -582,9 +582,9 @@ typedef struct assembly {
     const size_t *at;            /* borrowed, n: the entry of item i */
     kh_batch_summary *sum;       /* borrowed */
     kh_record **full;            /* borrowed, by entry: the whole record, or NULL;
-                                    assemble() puts records overrides changed
-                                    there (malloc'd: the caller frees them as
-                                    the others) */
+                                    where it is NULL, assemble() puts a record
+                                    overrides changed (malloc'd; the caller
+                                    frees it with the array's other entries) */
     bool (*load)(void *ctx, size_t k, kh_record *out); /* entry k read back
                                     (false: printed); NULL when all are full */
     void *load_ctx;

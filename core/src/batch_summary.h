@@ -1,18 +1,19 @@
 /*
  * batch_summary.h — what the batch parent keeps of each report between
- * reading its record and writing the outputs: a compact summary (about 150
- * bytes a report) from which the light kh_run_item the office's files need
- * (ranking, points, 待核查) is rebuilt on demand. Everything printed only
- * with facts and evidence (results.json, the 事实与佐证 sheet, report.html's
- * sections) comes from the full record, read back once per report while
- * the outputs are written (kh_run.full).
+ * reading its record and writing the outputs: a compact summary (112 bytes
+ * a report with the default scheme) from which the light kh_run_item the
+ * office's files need (ranking, points, 待核查) is rebuilt on demand.
+ * Everything printed only with facts and evidence (results.json, the
+ * 事实与佐证 sheet, report.html's sections) comes from the full record, read
+ * back once per report while the outputs are written (kh_run.full).
  *
  * Kept per report: the unit, unit code, unit note, grade and the score's
- * unit as interned strings; year, rank and total; per indicator the status,
- * the excluded flag and the points (as cents when that reads back exactly,
- * else a double aside), and — for the few indicators that carry them — the
- * rule error, the missing fact keys and (when not scored) the explanation,
- * interned together. Extraction errors are interned as a list. Paths are
+ * unit as interned strings; year, rank and total; per indicator a status
+ * byte (with the excluded flag) and the points as 16-bit cents (all of an
+ * item's points as doubles in the pool when one does not read back
+ * exactly); for the few indicators that carry them, the rule error, the
+ * missing fact keys and (when not scored) the explanation, interned
+ * together. Extraction errors are interned as a list. Paths are
  * borrowed.
  */
 #ifndef KH_BATCH_SUMMARY_H
@@ -42,9 +43,11 @@ int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it);
  * note, year, error; a score with total, grade, rank, unit and per
  * indicator status, points, excluded, error, missing keys and the
  * explanation of an indicator not scored; facts holding only the extraction
- * errors (NULL when the item had no facts). sha256 is NULL. Borrowed from s,
- * valid until the next call of kh_batch_summary_item on s; NULL when i was
- * never set or out of memory. */
+ * errors (NULL when there are none). sha256 is NULL. Borrowed from s: the
+ * item, its score and facts valid until the next call of
+ * kh_batch_summary_item on s, its strings until s is freed (the path as
+ * long as the caller keeps it). NULL when i was never set or out of
+ * memory. */
 const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i);
 
 /* Was item i set with a score and no error (a ranked report)? */

@@ -59,8 +59,10 @@ typedef struct kh_run {
     const kh_run_item *(*full)(void *full_ctx, size_t i);
     void *full_ctx;
     /* When items is NULL: item i (light as above when full is set) is
-     * item(item_ctx, i), valid until the next call of item (kaohe batch
-     * keeps compact summaries, not items). */
+     * item(item_ctx, i); the item, its score and facts are valid until the
+     * next call of item, its strings (path, unit, unit code and note,
+     * error, the score's unit and grade) as long as the run. kaohe batch
+     * keeps compact summaries, not items (batch_summary.h). */
     const kh_run_item *(*item)(void *item_ctx, size_t i);
     void *item_ctx;
 } kh_run;
