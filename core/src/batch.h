@@ -157,8 +157,10 @@ typedef struct kh_batch_journal {
     int fd;                         /* our journal, O_APPEND; -1 when closed */
     char *dir;                      /* owned: OUTDIR */
     char *cache_dir;                /* owned: OUTDIR/.kaohe-cache */
-    char **done;                    /* owned: sorted keys done in earlier runs */
-    size_t done_count;
+    uint8_t (*done)[KH_SHA256_DIGEST_SIZE]; /* owned: sorted keys done in earlier
+                                       runs, as digests (a resumed run of
+                                       100,000 reports has 100,000) */
+    size_t done_count, done_cap;
     char **pending;                 /* owned: "done\t<key>\t<path>\n" lines not yet
                                        committed */
     size_t pending_count;
