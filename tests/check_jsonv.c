@@ -1,6 +1,9 @@
 /* check_jsonv.c — the JSON reader: values, escapes, errors with line and
  * column, limits, equality, and reading back what the writer (json.h) wrote. */
 #define _GNU_SOURCE
+#include <math.h>
+#include <stdlib.h>
+
 #include "kh_test_util.h"
 
 #include "json.h"
@@ -150,6 +153,123 @@ START_TEST(test_jsonv__reads_what_the_writer_wrote)
 }
 END_TEST
 
+/* Containers nested inside big containers: members are gathered on the
+ * parser's stack (which grows while outer members wait on it) and copied
+ * into the tree's arena when each container closes. */
+START_TEST(test_jsonv__large_nested)
+{
+    size_t cap = 1 << 22, n = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    enum { N = 5000 };
+    n += (size_t)snprintf(text + n, cap - n, "{\"head\": \"h\", \"rows\": [");
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "%s{\"i\": %d, \"name\": \"行%d\", \"v\": [%d, [%d, {\"k\": \"x%d\"}], []], "
+                              "\"e\": {}}",
+                              i ? ", " : "", i, i, i, -i, i);
+    n += (size_t)snprintf(text + n, cap - n, "], \"tail\": [true, null]}");
+    kh_jv *v = parse_ok(text);
+    ck_assert_str_eq(kh_jv_gstr(v, "head"), "h");
+    const kh_jv *rows = kh_jv_get(v, "rows");
+    ck_assert_uint_eq(kh_jv_len(rows), N);
+    for (int i = 0; i < N; i += 97) {
+        const kh_jv *r = kh_jv_at(rows, (size_t)i);
+        char want[32];
+        ck_assert_double_eq(kh_jv_gnum(r, "i", -1), i);
+        snprintf(want, sizeof want, "行%d", i);
+        ck_assert_str_eq(kh_jv_gstr(r, "name"), want);
+        const kh_jv *vv = kh_jv_get(r, "v");
+        ck_assert_uint_eq(kh_jv_len(vv), 3);
+        ck_assert_double_eq(kh_jv_at(vv, 0)->number, i);
+        const kh_jv *inner = kh_jv_at(vv, 1);
+        ck_assert_double_eq(kh_jv_at(inner, 0)->number, -i);
+        snprintf(want, sizeof want, "x%d", i);
+        ck_assert_str_eq(kh_jv_gstr(kh_jv_at(inner, 1), "k"), want);
+        ck_assert_uint_eq(kh_jv_len(kh_jv_at(vv, 2)), 0);
+        ck_assert_int_eq(kh_jv_get(r, "e")->type, KH_JV_OBJECT);
+        ck_assert_uint_eq(kh_jv_get(r, "e")->count, 0);
+    }
+    ck_assert_uint_eq(kh_jv_len(kh_jv_get(v, "tail")), 2);
+    ck_assert_uint_eq(v->count, 3);
+    kh_jv_free(v);
+    /* a failure deep inside frees what was parsed (valgrind/ASan runs) */
+    text[n - 3] = ',';
+    kh_error err;
+    kh_error_clear(&err);
+    ck_assert_int_eq(kh_jv_parse(&v, text, n, &err), KH_EINPUT);
+    ck_assert_ptr_null(v);
+    free(text);
+}
+END_TEST
+
+/* The writer's shortest round-trip text: what the search over precisions
+ * (the reference below, kh_format_double before its fast path) gives. */
+static void reference_g(double v, char *buf, size_t size)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
+static void reference_double(double v, char *buf, size_t size)
+{
+    if (v == 0) {
+        snprintf(buf, size, "0");
+        return;
+    }
+    reference_g(v, buf, size);
+    if (strchr(buf, 'e') && fabs(v) < 1e15 && fabs(v) >= 1e-6) {
+        snprintf(buf, size, "%.6f", v);
+        char *p = buf + strlen(buf) - 1;
+        while (p > buf && *p == '0')
+            *p-- = '\0';
+        if (*p == '.')
+            *p = '\0';
+    }
+}
+
+static void check_double(double v)
+{
+    char a[64], b[64];
+    reference_double(v, a, sizeof a);
+    kh_format_double(v, b, sizeof b);
+    ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, expected %s", v, b, a);
+    /* %g notation (records): the search's own text, 1e+03 for 1000 */
+    if (v != 0 && kh_json__cents_text(v, true, b, sizeof b)) {
+        reference_g(v, a, sizeof a);
+        ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, expected %s (g)", v, b, a);
+    }
+}
+
+START_TEST(test_json__format_double)
+{
+    for (long long c = -30000; c <= 30000; c++)
+        check_double((double)c / 100.0);
+    static const double tens[] = {10, 100, 1000, 1500, 120, 1e8, 2e8, 123000000, 999999999.99,
+                                  -1000, 0.1, 0.05, 0.5, 100.5, 10.1};
+    for (size_t i = 0; i < sizeof tens / sizeof tens[0]; i++)
+        check_double(tens[i]);
+    for (long long c = 99999990000LL; c <= 100000010000LL; c += 997)
+        check_double((double)c / 100.0); /* around 10^9 */
+    static const double odd[] = {0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-7, 0.001, 0.015, 123.456,
+                                 -0.125, 98.5, 14.0 * (98.5 - 60) / 40, 1e15, 123456789012.0,
+                                 4.35, 4.345, 1e300, -1e-300, 5e-324, 0.1, 100.0 / 7};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        check_double(odd[i]);
+    unsigned long long x = 88172645463325252ULL; /* xorshift: arbitrary doubles */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_double((double)(x % 2000000000ULL) / (double)(1 + x % 1000));
+        check_double((double)(long long)(x % 20000000000ULL - 10000000000ULL) / 100.0);
+    }
+}
+END_TEST
+
 static Suite *kh_jsonv_suite(void)
 {
     Suite *s = suite_create("jsonv");
@@ -161,6 +281,8 @@ static Suite *kh_jsonv_suite(void)
     tcase_add_test(tc, test_jsonv__depth_limit);
     tcase_add_test(tc, test_jsonv__equal);
     tcase_add_test(tc, test_jsonv__reads_what_the_writer_wrote);
+    tcase_add_test(tc, test_jsonv__large_nested);
+    tcase_add_test(tc, test_json__format_double);
     suite_add_tcase(s, tc);
     return s;
 }

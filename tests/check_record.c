@@ -114,6 +114,69 @@ START_TEST(test_record__seed_round_trips)
 }
 END_TEST
 
+/* The light read a batch parent summarises from: everything but the facts,
+ * and the facts still checked to be JSON. */
+START_TEST(test_record__light_parse)
+{
+    kh_engine *e = NULL;
+    ck_assert_int_eq(kh_engine_new(&e, NULL), KH_OK);
+    ck_assert_int_eq(kh_engine_load_plugin_dir(e, KH_PLUGIN_DIR, NULL), KH_OK);
+    kh_scheme *scheme = load_scheme(KH_RULES_DIR);
+    kh_rules *rules = NULL;
+    kh_error err;
+    ck_assert_int_eq(kh_rules_new(&rules, scheme, NULL, &err), KH_OK);
+    kh_record r;
+    seed_record(seeds[_i], e, rules, &r);
+    ck_assert_int_eq(kh_factset_add_error(r.facts, "plugin x: a warning"), KH_OK);
+    char *text = text_of(&r);
+    kh_record full, light;
+    kh_error_clear(&err);
+    ck_assert_int_eq(kh_record_parse(&full, text, strlen(text), scheme, &err), KH_OK);
+    ck_assert_msg(kh_record_parse_light(&light, text, strlen(text), scheme, &err) == KH_OK, "%s",
+                  err.message);
+    ck_assert_str_eq(light.path, full.path);
+    ck_assert_str_eq(light.unit_note, full.unit_note);
+    ck_assert_int_eq(light.unit_status, full.unit_status);
+    ck_assert_uint_eq(light.warnings_count, full.warnings_count);
+    ck_assert_uint_gt(kh_factset_count(full.facts), 0);
+    ck_assert_uint_eq(kh_factset_count(light.facts), 0);
+    ck_assert_uint_eq(kh_factset_error_count(light.facts), kh_factset_error_count(full.facts));
+    ck_assert_str_eq(kh_factset_error_at(light.facts, 0), "plugin x: a warning");
+    ck_assert(light.score->total == full.score->total);
+    ck_assert_str_eq(light.score->grade, full.score->grade);
+    size_t with_facts = 0;
+    for (size_t i = 0; i < scheme->indicators_count; i++) {
+        const kh_indicator_result *a = &full.score->indicators[i], *b = &light.score->indicators[i];
+        ck_assert_ptr_eq(b->indicator, a->indicator);
+        ck_assert_int_eq(b->status, a->status);
+        ck_assert(memcmp(&a->points, &b->points, sizeof a->points) == 0);
+        ck_assert_int_eq(b->excluded, a->excluded);
+        ck_assert_uint_eq(b->missing_count, a->missing_count);
+        for (size_t m = 0; m < a->missing_count; m++)
+            ck_assert_str_eq(b->missing[m], a->missing[m]);
+        if (a->explanation)
+            ck_assert_str_eq(b->explanation, a->explanation);
+        ck_assert_uint_eq(b->facts_count, 0);
+        with_facts += a->facts_count > 0;
+    }
+    ck_assert_uint_gt(with_facts, 0);
+    kh_record_clear(&light);
+    /* a fact that is not JSON fails the light read too */
+    char *at = strstr(text, "\"entries\":[");
+    ck_assert_ptr_nonnull(at);
+    char *colon = strchr(at + 12, ':');
+    ck_assert_ptr_nonnull(colon);
+    *colon = ';';
+    ck_assert_int_eq(kh_record_parse_light(&light, text, strlen(text), scheme, &err), KH_EINPUT);
+    kh_record_clear(&full);
+    free(text);
+    kh_record_clear(&r);
+    kh_rules_free(rules);
+    kh_scheme_free(scheme);
+    kh_engine_free(e);
+}
+END_TEST
+
 START_TEST(test_record__numbers_are_exact)
 {
     static const double values[] = {0.1 + 0.2, 1e-7, 98.5, 12774, 1.0 / 3, 123456789.123456789,
@@ -220,6 +283,7 @@ static Suite *kh_record_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_record__seed_round_trips, 0,
                         (int)(sizeof seeds / sizeof seeds[0]));
+    tcase_add_loop_test(tc, test_record__light_parse, 0, sizeof seeds / sizeof seeds[0]);
     tcase_add_test(tc, test_record__numbers_are_exact);
     tcase_add_test(tc, test_record__failed_input_round_trips);
     tcase_add_test(tc, test_record__refused_by_another_scheme_or_version);

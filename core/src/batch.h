@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "cli.h"
@@ -32,13 +33,21 @@
 
 /* ---- inputs (batch_inputs.c) ------------------------------------------- */
 
-/* One report of the run. */
+/* One report of the run (a run may have 100,000: digests are kept as
+ * bytes; kh_batch_job_sha256 and kh_batch_job_key give their hex). */
 typedef struct kh_batch_job {
     char *path;                     /* owned; as it will appear in results */
     char *hint;                     /* owned; the manifest's unit, or NULL */
-    char sha256[KH_SHA256_HEX_SIZE];/* of the file; "" when it cannot be read */
-    char key[KH_SHA256_HEX_SIZE];   /* cache key; "" = never cached */
+    uint8_t sha256[KH_SHA256_DIGEST_SIZE]; /* of the file, when has_sha256 */
+    uint8_t key[KH_SHA256_DIGEST_SIZE];    /* cache key, when has_key */
+    bool has_sha256;                /* false: the file cannot be read */
+    bool has_key;                   /* false: never cached */
 } kh_batch_job;
+
+/* The job's SHA-256 in hex (in buf), or NULL when the file cannot be read. */
+const char *kh_batch_job_sha256(const kh_batch_job *job, char buf[KH_SHA256_HEX_SIZE]);
+/* The job's cache key in hex (in buf), or NULL when it is never cached. */
+const char *kh_batch_job_key(const kh_batch_job *job, char buf[KH_SHA256_HEX_SIZE]);
 
 typedef struct kh_batch_source {
     char *kind;                     /* owned; "dir", "manifest" or "inputs" */
@@ -148,8 +157,10 @@ typedef struct kh_batch_journal {
     int fd;                         /* our journal, O_APPEND; -1 when closed */
     char *dir;                      /* owned: OUTDIR */
     char *cache_dir;                /* owned: OUTDIR/.kaohe-cache */
-    char **done;                    /* owned: sorted keys done in earlier runs */
-    size_t done_count;
+    uint8_t (*done)[KH_SHA256_DIGEST_SIZE]; /* owned: sorted keys done in earlier
+                                       runs, as digests (a resumed run of
+                                       100,000 reports has 100,000) */
+    size_t done_count, done_cap;
     char **pending;                 /* owned: "done\t<key>\t<path>\n" lines not yet
                                        committed */
     size_t pending_count;

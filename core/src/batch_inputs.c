@@ -30,6 +30,16 @@ void kh_batch_source_free(kh_batch_source *src)
     memset(src, 0, sizeof *src);
 }
 
+const char *kh_batch_job_sha256(const kh_batch_job *job, char buf[KH_SHA256_HEX_SIZE])
+{
+    return job->has_sha256 ? kh_sha256_hex(job->sha256, buf) : NULL;
+}
+
+const char *kh_batch_job_key(const kh_batch_job *job, char buf[KH_SHA256_HEX_SIZE])
+{
+    return job->has_key ? kh_sha256_hex(job->key, buf) : NULL;
+}
+
 bool kh_batch_source_add(kh_batch_source *src, const char *path, const char *hint)
 {
     kh_batch_job *n = realloc(src->jobs, (src->count + 1) * sizeof *n);

@@ -21,11 +21,6 @@
 #include "atomic.h"
 #include "batch.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *read_all(const char *path, size_t *len)
 {
     *len = 0;
@@ -58,6 +53,28 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* The digest of a key as written (64 lowercase hex digits); false for
+ * anything else. */
+static bool key_digest(const char *key, uint8_t d[KH_SHA256_DIGEST_SIZE])
+{
+    for (size_t i = 0; i < 2 * KH_SHA256_DIGEST_SIZE; i++) {
+        char c = key[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0)
+            return false;
+        if (i % 2 == 0)
+            d[i / 2] = (uint8_t)(v << 4);
+        else
+            d[i / 2] |= (uint8_t)v;
+    }
+    return key[2 * KH_SHA256_DIGEST_SIZE] == '\0';
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+    return memcmp(a, b, KH_SHA256_DIGEST_SIZE);
+}
+
 /* Collect the keys of "done" lines of one journal file. */
 static void read_journal(kh_batch_journal *jn, const char *path)
 {
@@ -76,13 +93,17 @@ static void read_journal(kh_batch_journal *jn, const char *path)
             char *tab = strchr(key, '\t');
             if (tab)
                 *tab = '\0';
-            if (strlen(key) == 64) {
-                char **n = realloc(jn->done, (jn->done_count + 1) * sizeof *n);
-                if (n) {
+            uint8_t d[KH_SHA256_DIGEST_SIZE];
+            if (key_digest(key, d)) {
+                if (jn->done_count == jn->done_cap) {
+                    size_t cap = jn->done_cap ? jn->done_cap * 2 : 1024;
+                    void *n = realloc(jn->done, cap * sizeof *jn->done);
+                    if (!n)
+                        break;
                     jn->done = n;
-                    if ((n[jn->done_count] = strdup(key)))
-                        jn->done_count++;
+                    jn->done_cap = cap;
                 }
+                memcpy(jn->done[jn->done_count++], d, sizeof d);
             }
         }
         p = nl + 1;
@@ -94,8 +115,6 @@ static void read_journal(kh_batch_journal *jn, const char *path)
  * leaves jn as after a close. Returns rc. */
 static int open_failed(kh_batch_journal *jn, int rc)
 {
-    for (size_t i = 0; i < jn->done_count; i++)
-        free(jn->done[i]);
     free(jn->done);
     free(jn->dir);
     free(jn->cache_dir);
@@ -130,7 +149,7 @@ int kh_batch_journal_open(kh_batch_journal *jn, const char *outdir, const char *
         closedir(d);
     }
     if (jn->done_count > 1)
-        qsort(jn->done, jn->done_count, sizeof *jn->done, cmp_str);
+        qsort(jn->done, jn->done_count, sizeof *jn->done, cmp_digest);
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", outdir, name);
     jn->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -173,8 +192,6 @@ void kh_batch_journal_close(kh_batch_journal *jn)
     kh_batch_journal_commit(jn, true);
     if (jn->fd >= 0)
         close(jn->fd);
-    for (size_t i = 0; i < jn->done_count; i++)
-        free(jn->done[i]);
     free(jn->done);
     for (size_t i = 0; i < jn->pending_count; i++)
         free(jn->pending[i]);
@@ -192,10 +209,10 @@ static void cache_path(const kh_batch_journal *jn, const char *key, char *buf, s
 
 bool kh_batch_journal_has(kh_batch_journal *jn, const char *key)
 {
-    if (!key[0] || !jn->done_count)
+    uint8_t d[KH_SHA256_DIGEST_SIZE];
+    if (!jn->done_count || !key_digest(key, d))
         return false;
-    const char *k = key;
-    if (!bsearch(&k, jn->done, jn->done_count, sizeof *jn->done, cmp_str))
+    if (!bsearch(d, jn->done, jn->done_count, sizeof *jn->done, cmp_digest))
         return false;
     char path[4300];
     cache_path(jn, key, path, sizeof path);

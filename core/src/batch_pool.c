@@ -77,8 +77,10 @@ int kh_batch_process(kh_batch *b, kh_engine *engine, kh_rules *rules, size_t idx
     const kh_batch_job *job = &b->src->jobs[idx];
     memset(r, 0, sizeof *r);
     r->path = strdup(job->path);
-    r->sha256 = job->sha256[0] ? strdup(job->sha256) : NULL;
-    if (!r->path || (job->sha256[0] && !r->sha256))
+    char hex[KH_SHA256_HEX_SIZE];
+    const char *sha = kh_batch_job_sha256(job, hex);
+    r->sha256 = sha ? strdup(sha) : NULL;
+    if (!r->path || (job->has_sha256 && !r->sha256))
         return KH_ENOMEM;
     kh_unit_match m;
     stage(stage_fd, "reading");
@@ -207,8 +209,9 @@ static void worker_main(kh_batch *b, int job_fd, int res_fd)
         const kh_batch_job *job = &b->src->jobs[idx];
         kh_record_clear(&r);
         int sent;
-        if (b->cache_dir[0] && job->key[0] &&
-            kh_batch_cache_write(b->cache_dir, job->key, text, tlen) == KH_OK)
+        char key[KH_SHA256_HEX_SIZE];
+        if (b->cache_dir[0] && kh_batch_job_key(job, key) &&
+            kh_batch_cache_write(b->cache_dir, key, text, tlen) == KH_OK)
             sent = kh_pipemsg_send(res_fd, 'C', "", 0); /* stored: the parent journals it */
         else
             sent = kh_pipemsg_send(res_fd, 'D', text, tlen);
@@ -311,7 +314,8 @@ static void fail_job(pool *p, worker *w, int status, bool timed_out, long maxrss
     kh_record r;
     memset(&r, 0, sizeof r);
     r.path = (char *)job->path;
-    r.sha256 = job->sha256[0] ? (char *)job->sha256 : NULL;
+    char hex[KH_SHA256_HEX_SIZE];
+    r.sha256 = (char *)kh_batch_job_sha256(job, hex);
     r.error = msg;
     kh_unit_match m;
     kh_registry_identify(p->b->registry, NULL, NULL, job->hint, &m);

@@ -16,20 +16,20 @@
 
 #include "atomic.h"
 #include "batch.h"
+#include "batch_summary.h"
 #include "cli_score.h"
-#include "facts_internal.h" /* kh_facts__clear */
 #include "output.h"
 #include "outputs.h"
 #include "pipemsg.h"
 
-/* A run of more reports than this keeps only a light copy of each record in
- * the parent (lighten(): no facts but the extraction errors, no per-indicator
- * facts, branches or explanations of scored indicators — about 2 KB a report
- * instead of 30) and reads the full record back from the cache where
- * results.json, kaohe.xlsx's 事实与佐证 sheet and report.html's sections
- * print them (kh_run.full; three reads per report), so the parent's
- * memory stays flat whatever the size of the run. Smaller runs keep every
- * record whole: nothing is read twice. */
+/* The parent keeps a compact summary of every record (batch_summary.h:
+ * what the ranking, the points and the 待核查 lists need, ~112 bytes a
+ * report). A run of more reports than this keeps nothing else and reads each
+ * full record back from the cache once, in rank order, while results.json,
+ * kaohe.xlsx's 事实与佐证 sheet and report.html's sections are written in
+ * one pass (kh_outputs_pass), so the parent's memory stays flat whatever the
+ * size of the run. Smaller runs also keep every record whole: nothing is
+ * read twice. */
 #ifndef KH_BATCH_FULL_IN_MEMORY
 #define KH_BATCH_FULL_IN_MEMORY 1000
 #endif
@@ -221,9 +221,12 @@ void kh_batch_teardown(kh_batch *b)
 /* Input SHA-256 and the cache key: everything a record depends on. */
 static void hash_job(kh_batch *b, kh_batch_job *job)
 {
-    job->key[0] = '\0';
-    if (!sha_file_hex(job->path, job->sha256))
+    job->has_key = false;
+    job->has_sha256 = kh_sha256_file(job->path, job->sha256) == KH_OK;
+    if (!job->has_sha256)
         return; /* unreadable: the worker says why; never cached */
+    char sha[KH_SHA256_HEX_SIZE];
+    kh_sha256_hex(job->sha256, sha);
     kh_sha256_ctx c;
     kh_sha256_init(&c);
     char buf[8192];
@@ -231,7 +234,7 @@ static void hash_job(kh_batch *b, kh_batch_job *job)
                      "kaohe-batch-cache 1\nkaohe %s\nrecord %d\npath %s\ninput %s\n"
                      "scheme %s\nplugins %s\nregistry %s\nunit %s\nyear %d\n"
                      "deadline %s\nmax-size %zu\n",
-                     KH_VERSION_STRING, KH_RECORD_VERSION, job->path, job->sha256,
+                     KH_VERSION_STRING, KH_RECORD_VERSION, job->path, sha,
                      b->scheme->sha256, b->plugins_fp,
                      b->registry ? b->registry->sha256 : "-", job->hint ? job->hint : "-",
                      b->src->year, b->src->deadline ? b->src->deadline : "-",
@@ -239,9 +242,8 @@ static void hash_job(kh_batch *b, kh_batch_job *job)
     if (n < 0 || (size_t)n >= sizeof buf)
         return; /* a path too long to key: never cached */
     kh_sha256_update(&c, buf, (size_t)n);
-    uint8_t d[KH_SHA256_DIGEST_SIZE];
-    kh_sha256_final(&c, d);
-    kh_sha256_hex(d, job->key);
+    kh_sha256_final(&c, job->key);
+    job->has_key = true;
 }
 
 /* ---- the run manifest ----------------------------------------------------- */
@@ -262,8 +264,11 @@ typedef struct manifest {
     char *overrides_path, *overrides_sha256;
     unsigned long long max_size;
     kh_limits limits;
-    man_input *inputs;
-    size_t inputs_count;
+    man_input *inputs;              /* owned (a manifest read back), or NULL */
+    size_t inputs_count;            /* of inputs, or of jobs */
+    const kh_batch_job *jobs;       /* borrowed (a batch's own manifest): its
+                                       inputs are jobs[sel[k]] (sel NULL: k) */
+    const size_t *sel;              /* borrowed */
 } manifest;
 
 static void manifest_free(manifest *m)
@@ -281,7 +286,7 @@ static void manifest_free(manifest *m)
         free(m->plugins[i].path);
     }
     free(m->plugins);
-    for (size_t i = 0; i < m->inputs_count; i++) {
+    for (size_t i = 0; m->inputs && i < m->inputs_count; i++) {
         free(m->inputs[i].path);
         free(m->inputs[i].sha256);
         free(m->inputs[i].unit);
@@ -328,17 +333,10 @@ static bool manifest_from_batch(manifest *m, const kh_batch *b, const size_t *se
     }
     m->max_size = b->cli->max_bytes;
     m->limits = b->cli->limits;
-    size_t count = sel ? n : src->count;
-    m->inputs = calloc(count ? count : 1, sizeof *m->inputs);
-    if (!m->inputs)
-        return false;
-    for (size_t k = 0; k < count; k++) {
-        const kh_batch_job *j = &src->jobs[sel ? sel[k] : k];
-        man_input *in = &m->inputs[m->inputs_count++];
-        in->path = dup0(j->path);
-        in->sha256 = j->sha256[0] ? strdup(j->sha256) : NULL;
-        in->unit = dup0(j->hint);
-    }
+    /* the inputs are the job list's (borrowed, not copied: 100,000 paths) */
+    m->jobs = src->jobs;
+    m->sel = sel;
+    m->inputs_count = sel ? n : src->count;
     return m->kaohe && m->started && m->scheme_sha256;
 }
 
@@ -416,11 +414,23 @@ static void manifest_write(kh_json *j, const manifest *m, size_t scored, size_t 
     kh_json_key(j, "inputs");
     kh_json_array(j);
     for (size_t i = 0; i < m->inputs_count; i++) {
+        const char *path, *sha, *unit;
+        char hex[KH_SHA256_HEX_SIZE];
+        if (m->jobs) {
+            const kh_batch_job *jb = &m->jobs[m->sel ? m->sel[i] : i];
+            path = jb->path;
+            sha = kh_batch_job_sha256(jb, hex);
+            unit = jb->hint;
+        } else {
+            path = m->inputs[i].path;
+            sha = m->inputs[i].sha256;
+            unit = m->inputs[i].unit;
+        }
         kh_json_object(j);
-        kh_json_kstring(j, "path", m->inputs[i].path);
-        kstr_or_null(j, "sha256", m->inputs[i].sha256);
-        if (m->inputs[i].unit)
-            kh_json_kstring(j, "unit", m->inputs[i].unit);
+        kh_json_kstring(j, "path", path);
+        kstr_or_null(j, "sha256", sha);
+        if (unit)
+            kh_json_kstring(j, "unit", unit);
         kh_json_object_end(j);
     }
     kh_json_array_end(j);
@@ -537,82 +547,151 @@ static const char *manifest_mismatch(const manifest *a, const manifest *b)
 
 /* ---- assembling records into a run ------------------------------------------- */
 
-/* Where assemble() gets the full record i of a run of light ones. */
-typedef struct full_source {
-    bool (*load)(void *ctx, size_t i, kh_record *out); /* false: printed */
-    void *ctx;
-    bool *is_full;               /* borrowed, n: recs[i] is whole */
-} full_source;
+/* The item of record r as the run shows it. */
+static void record_item(const kh_record *r, kh_run_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->path = r->path;
+    it->sha256 = r->sha256;
+    it->unit = r->unit;
+    it->unit_code = r->unit_code;
+    /* a note on a matched unit says how it was settled; only doubt is a note */
+    it->unit_note = r->unit_status != KH_UNIT_MATCHED ? r->unit_note : NULL;
+    it->year = r->year;
+    it->facts = r->facts;
+    it->score = r->error ? NULL : r->score;
+    it->error = r->error;
+}
 
+/* Summarise record r as entry k of sum; path (borrowed, must outlive sum)
+ * stands for r->path, which may not live as long. */
+static int summarise(kh_batch_summary *sum, size_t k, const kh_record *r, const char *path)
+{
+    kh_run_item it;
+    record_item(r, &it);
+    it.path = path;
+    return kh_batch_summary_set(sum, k, &it);
+}
+
+/* A run's records while they are assembled and written: a summary of each
+ * (entry at[i] for item i, items sorted by path) and, for some, the whole
+ * record in memory; the others are read back by load when the outputs
+ * print their facts. */
 typedef struct assembly {
-    kh_record *recs;             /* borrowed, n of them, sorted by path */
     size_t n;
-    kh_run_item *items;          /* owned */
+    const size_t *at;            /* borrowed, n: the entry of item i */
+    kh_batch_summary *sum;       /* borrowed */
+    kh_record **full;            /* borrowed, by entry: the whole record, or NULL;
+                                    where it is NULL, assemble() puts a record
+                                    overrides changed (malloc'd; the caller
+                                    frees it with the array's other entries) */
+    bool (*load)(void *ctx, size_t k, kh_record *out); /* entry k read back
+                                    (false: printed); NULL when all are full */
+    void *load_ctx;
     kh_overrides_result ov;      /* owned */
     bool have_ov;
     kh_run run;
     size_t scored, failed;
     char title[128];
+    /* the record behind the last complete item handed out (full_item) */
+    kh_record scratch;           /* owned: read back */
+    const kh_record *cur;        /* scratch, a full record, or NULL */
+    size_t cur_i;
+    kh_run_item cur_item;
+    bool lost;                   /* a record did not read back while writing */
 } assembly;
 
 static void assembly_free(assembly *a)
 {
-    free(a->items);
     if (a->have_ov)
         kh_overrides_result_free(&a->ov);
+    kh_record_clear(&a->scratch);
     memset(a, 0, sizeof *a);
 }
 
-/* Overrides (planned over every unit of the run, applied, the changed reports
- * re-scored), then the ranking and the kh_run. */
-static bool assemble(assembly *a, kh_record *recs, size_t n, const kh_cli *cli,
-                     const kh_scheme *scheme, kh_rules *rules, const kh_registry *registry,
-                     const kh_override_list *ovl, int year, const full_source *fs)
+/* kh_run.item: the light item i from its summary. */
+static const kh_run_item *light_item(void *ctx, size_t i)
 {
-    memset(a, 0, sizeof *a);
-    a->recs = recs;
-    a->n = n;
+    assembly *a = ctx;
+    return kh_batch_summary_item(a->sum, a->at[i]);
+}
+
+/* kh_run.full: item i with its facts and explanations. */
+static const kh_run_item *full_item(void *ctx, size_t i)
+{
+    assembly *a = ctx;
+    size_t k = a->at[i];
+    const kh_record *r = a->full[k];
+    a->cur = NULL;
+    if (!r) {
+        kh_record_clear(&a->scratch);
+        if (!a->load || !a->load(a->load_ctx, k, &a->scratch)) {
+            a->lost = true;
+            return NULL;
+        }
+        r = &a->scratch;
+    }
+    if (kh_batch_summary_scored(a->sum, k) != (r->score && !r->error)) {
+        a->lost = true; /* not the record that was summarised */
+        return NULL;
+    }
+    if (r->score)
+        r->score->rank = kh_batch_summary_rank(a->sum, k);
+    record_item(r, &a->cur_item);
+    a->cur = r;
+    a->cur_i = i;
+    return &a->cur_item;
+}
+
+/* Overrides (planned over every unit of the run, applied, the changed reports
+ * re-scored and kept whole), then the ranking and the kh_run. a's n, at,
+ * sum, full, load and load_ctx are set by the caller. */
+static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh_rules *rules,
+                     const kh_registry *registry, const kh_override_list *ovl, int year)
+{
+    size_t n = a->n;
     if (ovl && ovl->count) {
         const char **units = calloc(n ? n : 1, sizeof *units);
         if (!units)
             return false;
         for (size_t i = 0; i < n; i++)
-            units[i] = recs[i].facts ? recs[i].unit : NULL;
+            units[i] = kh_batch_summary_has_facts(a->sum, a->at[i])
+                           ? kh_batch_summary_unit(a->sum, a->at[i])
+                           : NULL;
         int rc = kh_overrides_plan(&a->ov, ovl, units, n);
         free(units);
         if (rc != KH_OK)
             return false;
         a->have_ov = true;
         for (size_t i = 0; i < n; i++) {
-            kh_record *r = &recs[i];
-            if (!r->facts)
+            size_t k = a->at[i];
+            if (!kh_batch_summary_has_facts(a->sum, k))
                 continue;
-            /* a light record: overrides go to its full facts, and a record
-             * they change stays whole in memory (there are few) */
-            kh_record full;
-            bool loaded = fs && !fs->is_full[i];
-            if (loaded) {
-                if (!fs->load(fs->ctx, i, &full))
+            /* a record read back: overrides go to its full facts, and a
+             * record they change stays whole in memory (there are few) */
+            kh_record *r = a->full[k];
+            kh_record *loaded = NULL;
+            if (!r) {
+                loaded = calloc(1, sizeof *loaded);
+                if (!loaded || !a->load || !a->load(a->load_ctx, k, loaded)) {
+                    free(loaded);
                     return false;
-                r = &full;
+                }
+                r = loaded;
             }
             size_t before = a->ov.applied_count;
-            if (kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov) != KH_OK) {
-                if (loaded)
-                    kh_record_clear(&full);
-                return false;
-            }
-            if (a->ov.applied_count == before) {
-                if (loaded)
-                    kh_record_clear(&full);
+            int arc = kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov);
+            if (arc != KH_OK || a->ov.applied_count == before) {
+                if (loaded) {
+                    kh_record_clear(loaded);
+                    free(loaded);
+                }
+                if (arc != KH_OK)
+                    return false;
                 continue;
             }
-            if (loaded) {
-                kh_record_clear(&recs[i]);
-                recs[i] = full;
-                fs->is_full[i] = true;
-                r = &recs[i];
-            }
+            if (loaded)
+                a->full[k] = loaded;
             /* an override of report.unit / report.year renames the report */
             const kh_fact *u = kh_factset_get(r->facts, "report.unit");
             const kh_fact *y = kh_factset_get(r->facts, "report.year");
@@ -636,43 +715,28 @@ static bool assemble(assembly *a, kh_record *recs, size_t n, const kh_cli *cli,
                     r->score = s;
                 }
             }
+            if (summarise(a->sum, k, r, r->path) != KH_OK)
+                return false;
         }
         for (size_t i = 0; !cli->quiet && i < a->ov.warnings_count; i++)
             fprintf(stderr, "kaohe: warning: %s\n", a->ov.warnings[i]);
     }
-    kh_report_score **ranked = calloc(n ? n : 1, sizeof *ranked);
-    a->items = calloc(n ? n : 1, sizeof *a->items);
-    if (!ranked || !a->items) {
-        free(ranked);
-        return false;
-    }
-    size_t nr = 0;
     for (size_t i = 0; i < n; i++) {
-        kh_record *r = &recs[i];
-        if (r->score && !r->error)
-            ranked[nr++] = r->score;
-        kh_run_item *it = &a->items[i];
-        it->path = r->path;
-        it->sha256 = r->sha256;
-        it->unit = r->unit;
-        it->unit_code = r->unit_code;
-        /* a note on a matched unit says how it was settled; only doubt is a note */
-        it->unit_note = r->unit_status != KH_UNIT_MATCHED ? r->unit_note : NULL;
-        it->year = r->year;
-        it->facts = r->facts;
-        it->score = r->error ? NULL : r->score;
-        it->error = r->error;
-        if (it->score)
+        if (kh_batch_summary_scored(a->sum, a->at[i]))
             a->scored++;
         else
             a->failed++;
     }
-    kh_rank(ranked, nr);
-    free(ranked);
+    if (kh_batch_summary_rank_all(a->sum, a->at, n) != KH_OK)
+        return false;
     if (year)
         snprintf(a->title, sizeof a->title, "%d年度法治政府建设考核", year);
     a->run.scheme = scheme;
-    a->run.items = a->items;
+    a->run.items = NULL;
+    a->run.item = light_item;
+    a->run.item_ctx = a;
+    a->run.full = full_item;
+    a->run.full_ctx = a;
     a->run.count = n;
     a->run.overrides = a->have_ov ? a->ov.applied : NULL;
     a->run.overrides_count = a->have_ov ? a->ov.applied_count : 0;
@@ -680,10 +744,14 @@ static bool assemble(assembly *a, kh_record *recs, size_t n, const kh_cli *cli,
     return true;
 }
 
+/* The members batch adds to a result: from the record behind the complete
+ * item just written (full_item). */
 static void result_extra(kh_json *j, size_t i, void *ctx)
 {
     const assembly *a = ctx;
-    const kh_record *r = &a->recs[i];
+    const kh_record *r = a->cur && a->cur_i == i ? a->cur : NULL;
+    if (!r)
+        return; /* lost: the write fails (assembly.lost) */
     kh_json_kstring(j, "sha256", r->sha256);
     kh_json_kstring(j, "unit_status", kh_unit_status_name(r->unit_status));
     kh_json_kstring(j, "unit_code", r->unit_code);
@@ -700,24 +768,46 @@ static void result_extra(kh_json *j, size_t i, void *ctx)
 typedef struct results_doc {
     const manifest *m;
     assembly *a;
+    kh_outputs_writer *w;        /* borrowed: the office's files, written in the
+                                    same pass; NULL for results.json alone */
+    kh_json j;
 } results_doc;
+
+/* One result of results.json (kh_outputs_pass hands out the items). */
+static void result_each(void *ctx, size_t i, const kh_run_item *it)
+{
+    results_doc *d = ctx;
+    kh_output_run_result_json(&d->j, &d->a->run, it, i, result_extra, d->a);
+}
 
 static int fill_results(FILE *f, void *ctx)
 {
     results_doc *d = ctx;
-    kh_json j;
-    kh_json_init(&j, f, true);
-    kh_json_object(&j);
-    kh_json_key(&j, "run");
-    manifest_write(&j, d->m, d->a->scored, d->a->failed);
-    kh_output_run_results_json(&j, &d->a->run, result_extra, d->a);
-    if (d->a->have_ov) {
-        kh_json_key(&j, "overrides");
-        kh_overrides_json(&j, d->a->ov.applied, d->a->ov.applied_count);
+    assembly *a = d->a;
+    kh_json_init(&d->j, f, true);
+    kh_json_object(&d->j);
+    kh_json_key(&d->j, "run");
+    manifest_write(&d->j, d->m, a->scored, a->failed);
+    kh_output_run_results_begin(&d->j, &a->run);
+    /* each record read (back) once, for results.json and the office's files */
+    if (d->w) {
+        kh_outputs_pass(d->w, result_each, d);
+    } else {
+        size_t *ord = kh_outputs_display_order(&a->run);
+        if (!ord)
+            return -1;
+        for (size_t n = 0; n < a->run.count; n++)
+            result_each(d, ord[n], kh_run_full_item(&a->run, ord[n]));
+        free(ord);
     }
-    kh_json_object_end(&j);
-    kh_json_end(&j);
-    return ferror(f) ? -1 : 0;
+    kh_json_array_end(&d->j);
+    if (a->have_ov) {
+        kh_json_key(&d->j, "overrides");
+        kh_overrides_json(&d->j, a->ov.applied, a->ov.applied_count);
+    }
+    kh_json_object_end(&d->j);
+    kh_json_end(&d->j);
+    return ferror(f) || a->lost ? -1 : 0;
 }
 
 /* results.json and the office's files into outdir, or the text of
@@ -725,32 +815,40 @@ static int fill_results(FILE *f, void *ctx)
 static int write_results(const char *outdir, const manifest *m, assembly *a, char **text,
                          bool quiet)
 {
-    results_doc d = {m, a};
-    kh_error err;
+    results_doc d;
+    memset(&d, 0, sizeof d);
+    d.m = m;
+    d.a = a;
+    kh_error err, oerr;
     kh_error_clear(&err);
+    kh_error_clear(&oerr);
     if (!outdir) {
         size_t len = 0;
         FILE *f = open_memstream(text, &len);
         if (!f)
             return KH_ENOMEM;
-        fill_results(f, &d);
+        int frc = fill_results(f, &d);
         fclose(f);
-        return KH_OK;
+        return frc == 0 ? KH_OK : KH_EIO;
     }
+    int orc = kh_outputs_open(&d.w, outdir, &a->run, &oerr);
     int rc = kh_atomic_write(outdir, KH_BATCH_RESULTS, fill_results, &d, &err);
-    if (rc == KH_OK)
-        rc = kh_outputs_write(outdir, &a->run, &err);
+    if (rc == KH_OK && orc != KH_OK) {
+        rc = orc;
+        err = oerr;
+    } else if (rc == KH_OK) {
+        rc = kh_outputs_commit(d.w, &err);
+    }
+    kh_outputs_close(d.w);
     if (rc != KH_OK) {
         char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
+        if (a->lost)
+            fprintf(stderr, "kaohe: error: a record did not read back while the outputs were "
+                            "written\n");
         fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
     }
     (void)quiet;
     return rc;
-}
-
-static int cmp_records(const void *a, const void *b)
-{
-    return strcmp(((const kh_record *)a)->path, ((const kh_record *)b)->path);
 }
 
 /* ---- progress ------------------------------------------------------------------ */
@@ -846,39 +944,61 @@ typedef struct run_ctx {
     char **texts;            /* records kept in memory (not cached), by job */
     size_t *lens;
     bool *in_cache;          /* the record is in the cache (earlier or now) */
-    bool light;              /* gather() lightens records (KH_BATCH_FULL_IN_MEMORY) */
-    kh_record **early;       /* by job: the record read back as it arrived
-                                (lightened when light), or NULL; NULL when
-                                the run assembles no records (shards) */
+    bool light;              /* keep summaries only (KH_BATCH_FULL_IN_MEMORY) */
+    kh_batch_summary *sum;   /* owned; by job: each record summarised as it
+                                arrives; NULL when the run assembles no
+                                records (shards) */
+    kh_record **full;        /* owned, by job: whole records kept in memory
+                                (all of a small run; those overrides changed),
+                                or NULL */
     progress prog;
 } run_ctx;
 
 static char *record_text(run_ctx *c, size_t i, size_t *len);
-static void lighten(kh_record *r);
+
+/* Read a record: whole when the run keeps it, else without the facts (a
+ * summary does not need them; the outputs read the record again). */
+static int parse_record(run_ctx *c, kh_record *r, const char *t, size_t len, kh_error *err)
+{
+    return (c->light && c->sum ? kh_record_parse_light : kh_record_parse)(r, t, len,
+                                                                         c->b->scheme, err);
+}
+
+/* Keep record r of job: its summary, and the record itself when the run
+ * is small (r is then owned by c, else freed). False when out of memory. */
+static bool keep_record(run_ctx *c, size_t job, kh_record *r)
+{
+    bool ok = summarise(c->sum, job, r, c->b->src->jobs[job].path) == KH_OK;
+    if (c->full[job]) {
+        kh_record_clear(c->full[job]);
+        free(c->full[job]);
+        c->full[job] = NULL;
+    }
+    if (ok && !c->light) {
+        c->full[job] = r;
+        return true;
+    }
+    kh_record_clear(r);
+    free(r);
+    return ok;
+}
 
 /* Read a finished record back at once, while the workers go on, so that
  * assembling the run after the last one has less to do. A record that does
  * not read back is left to gather(). */
 static void read_early(run_ctx *c, size_t job)
 {
-    if (!c->early)
+    if (!c->sum)
         return;
     size_t len = 0;
     char *t = record_text(c, job, &len);
     kh_record *r = t ? calloc(1, sizeof *r) : NULL;
     kh_error err;
     kh_error_clear(&err);
-    if (r && kh_record_parse(r, t, len, c->b->scheme, &err) == KH_OK) {
-        if (c->light)
-            lighten(r);
-        if (c->early[job]) {
-            kh_record_clear(c->early[job]);
-            free(c->early[job]);
-        }
-        c->early[job] = r;
-    } else {
+    if (r && parse_record(c, r, t, len, &err) == KH_OK)
+        keep_record(c, job, r);
+    else
         free(r);
-    }
     free(t);
 }
 
@@ -897,7 +1017,9 @@ static void on_done(void *vctx, size_t job, char *text, size_t len, const char *
     if (!text) {
         /* the worker stored the record in the cache: journal it */
         c->in_cache[job] = true;
-        kh_batch_journal_queue(c->jn, j->key, j->path);
+        char key[KH_SHA256_HEX_SIZE];
+        if (kh_batch_job_key(j, key))
+            kh_batch_journal_queue(c->jn, key, j->path);
         read_early(c, job);
         return;
     }
@@ -921,52 +1043,19 @@ static char *record_text(run_ctx *c, size_t i, size_t *len)
         return strndup(c->texts[i], c->lens[i]);
     }
     char *t = NULL;
-    if (c->jn && c->in_cache[i] && kh_batch_journal_load(c->jn, c->b->src->jobs[i].key, &t, len))
+    char key[KH_SHA256_HEX_SIZE];
+    if (c->jn && c->in_cache[i] && kh_batch_job_key(&c->b->src->jobs[i], key) &&
+        kh_batch_journal_load(c->jn, key, &t, len))
         return t;
     return NULL;
 }
 
-/* Drop from r what only the full record is read back for (see
- * KH_BATCH_FULL_IN_MEMORY): its facts but the extraction errors, and per
- * indicator the facts read, the branch and the explanation of a scored
- * indicator (kaohe.xlsx's 待核查 sheet shows the others). Points, statuses,
- * missing keys, errors, total and grade stay. */
-static void lighten(kh_record *r)
-{
-    kh_factset *errors = NULL;
-    if (r->facts && kh_factset_new(&errors) == KH_OK) {
-        bool ok = true;
-        for (size_t e = 0; ok && e < kh_factset_error_count(r->facts); e++)
-            ok = kh_factset_add_error(errors, kh_factset_error_at(r->facts, e)) == KH_OK;
-        if (ok) {
-            kh_factset_free(r->facts);
-            r->facts = errors;
-        } else {
-            kh_factset_free(errors);
-        }
-    }
-    for (size_t k = 0; r->score && k < r->score->indicators_count; k++) {
-        kh_indicator_result *ir = &r->score->indicators[k];
-        for (size_t f = 0; f < ir->facts_count; f++)
-            kh_facts__clear(&ir->facts[f]);
-        free(ir->facts);
-        ir->facts = NULL;
-        ir->facts_count = 0;
-        free(ir->branch);
-        ir->branch = NULL;
-        if (ir->status == KH_STATUS_SCORED) {
-            free(ir->explanation);
-            ir->explanation = NULL;
-        }
-    }
-}
-
-/* Read every selected record back (into recs[k], lightened when c->light,
- * or only check them when recs is NULL). A cached record that does not read
- * back is scored again, once. *failed counts the records of failed inputs.
- * False on an error (printed). */
-static bool gather(run_ctx *c, const size_t *sel, size_t nsel, kh_record *recs,
-                   size_t *failed, kh_batch_counts *counts)
+/* Read every selected record back: summarise it (when c->sum; a record
+ * read as it arrived is not read again), or only check it. A cached record
+ * that does not read back is scored again, once. *failed counts the records
+ * of failed inputs. False on an error (printed). */
+static bool gather(run_ctx *c, const size_t *sel, size_t nsel, size_t *failed,
+                   kh_batch_counts *counts)
 {
     kh_batch *b = c->b;
     size_t *bad = calloc(nsel ? nsel : 1, sizeof *bad);
@@ -980,32 +1069,31 @@ static bool gather(run_ctx *c, const size_t *sel, size_t nsel, kh_record *recs,
         for (size_t k = 0; k < nsel; k++) {
             if (ok[k])
                 continue;
-            kh_record **early = recs && c->early ? &c->early[sel[k]] : NULL;
-            if (early && *early) { /* read back when it arrived */
+            if (c->sum && kh_batch_summary_isset(c->sum, sel[k])) { /* read as it arrived */
                 ok[k] = true;
-                if ((*early)->error)
+                if (!kh_batch_summary_scored(c->sum, sel[k]))
                     (*failed)++;
-                recs[k] = **early;
-                free(*early);
-                *early = NULL;
                 continue;
             }
             size_t len = 0;
             char *t = record_text(c, sel[k], &len);
-            kh_record r;
+            kh_record *r = calloc(1, sizeof *r);
             kh_error err;
             kh_error_clear(&err);
-            if (t && kh_record_parse(&r, t, len, b->scheme, &err) == KH_OK) {
+            if (t && r && parse_record(c, r, t, len, &err) == KH_OK) {
                 ok[k] = true;
-                if (r.error)
+                if (r->error)
                     (*failed)++;
-                if (recs && c->light)
-                    lighten(&r);
-                if (recs)
-                    recs[k] = r;
-                else
-                    kh_record_clear(&r);
+                if (!c->sum) {
+                    kh_record_clear(r);
+                    free(r);
+                } else if (!keep_record(c, sel[k], r)) {
+                    fprintf(stderr, "kaohe: out of memory\n");
+                    free(t);
+                    goto done;
+                }
             } else {
+                free(r);
                 bad[nbad++] = sel[k];
                 c->in_cache[sel[k]] = false;
                 free(c->texts[sel[k]]);
@@ -1042,59 +1130,30 @@ done:
     return result;
 }
 
-/* The run's records in the parent when they are light: the full record i
- * is read back from the cache (or the worker's text kept in memory). */
-typedef struct run_records {
-    run_ctx *c;
-    const size_t *job_of;    /* job index of recs[i] */
-    bool *is_full;           /* recs[i] is whole (not light, or overridden) */
-    const assembly *a;       /* the assembled run */
-    kh_record scratch;       /* the last full record read back */
-    kh_run_item item;        /* and its item */
-} run_records;
-
-static bool load_full(void *ctx, size_t i, kh_record *out)
+/* assembly.load: the record of job k read back from the cache (or the
+ * worker's text kept in memory). */
+static bool load_job(void *ctx, size_t k, kh_record *out)
 {
-    run_records *rr = ctx;
-    const kh_batch_job *j = &rr->c->b->src->jobs[rr->job_of[i]];
+    run_ctx *c = ctx;
     size_t len = 0;
-    char *t = record_text(rr->c, rr->job_of[i], &len);
+    char *t = record_text(c, k, &len);
     kh_error err;
     kh_error_clear(&err);
-    int rc = t ? kh_record_parse(out, t, len, rr->c->b->scheme, &err) : KH_EIO;
+    int rc = t ? kh_record_parse(out, t, len, c->b->scheme, &err) : KH_EIO;
     free(t);
     if (rc != KH_OK) {
         fprintf(stderr, "kaohe: error: %s: its record does not read back from the cache\n",
-                j->path);
+                c->b->src->jobs[k].path);
         return false;
     }
     return true;
 }
 
-/* kh_run.full: item i with its facts and explanations. */
-static const kh_run_item *full_item(void *ctx, size_t i)
+static int cmp_paths_at(const void *x, const void *y, void *ctx)
 {
-    run_records *rr = ctx;
-    const kh_run_item *light = &rr->a->items[i];
-    if (rr->is_full[i])
-        return light;
-    kh_record_clear(&rr->scratch);
-    if (!load_full(rr, i, &rr->scratch))
-        return NULL;
-    if (light->score && !rr->scratch.score)
-        return NULL;
-    rr->item = *light; /* path, unit, year, error: the light record's */
-    rr->item.facts = rr->scratch.facts;
-    rr->item.score = light->score ? rr->scratch.score : NULL;
-    if (light->score)
-        rr->scratch.score->rank = light->score->rank;
-    return &rr->item;
-}
-
-static int cmp_recs_at(const void *x, const void *y, void *ctx)
-{
-    const kh_record *recs = ctx;
-    return strcmp(recs[*(const size_t *)x].path, recs[*(const size_t *)y].path);
+    const kh_batch_summary *sum = ctx;
+    return strcmp(kh_batch_summary_path(sum, *(const size_t *)x),
+                  kh_batch_summary_path(sum, *(const size_t *)y));
 }
 
 typedef struct shard_doc {
@@ -1155,9 +1214,7 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     kh_batch_journal jn;
     memset(&jn, 0, sizeof jn);
     jn.fd = -1;
-    kh_record *recs = NULL;
-    size_t *order = NULL, *job_of = NULL; /* assembling: sort, and each record's job */
-    bool *is_full = NULL;
+    size_t *order = NULL; /* assembling: the jobs of the items, by path */
     size_t nsel = 0, ntodo = 0, nfailed = 0;
     int status = KH_EXIT_OK;
     manifest m;
@@ -1199,7 +1256,8 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     }
     for (size_t k = 0; k < nsel; k++) {
         const kh_batch_job *j = &src->jobs[sel[k]];
-        if (c.jn && j->key[0] && kh_batch_journal_has(&jn, j->key)) {
+        char key[KH_SHA256_HEX_SIZE];
+        if (c.jn && kh_batch_job_key(j, key) && kh_batch_journal_has(&jn, key)) {
             c.in_cache[sel[k]] = true; /* read back (and checked) when assembling */
             counts->cached++;
             continue;
@@ -1212,8 +1270,14 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     c.prog.verbose = b->cli->verbose > 0;
     c.prog.total = ntodo;
     c.light = nsel > KH_BATCH_FULL_IN_MEMORY;
-    if (!shard)
-        c.early = calloc(total ? total : 1, sizeof *c.early); /* NULL: read later */
+    if (!shard) { /* records summarised as they arrive */
+        c.full = calloc(total ? total : 1, sizeof *c.full);
+        if (!c.full || kh_batch_summary_new(&c.sum, b->scheme, total) != KH_OK) {
+            fprintf(stderr, "kaohe: out of memory\n");
+            status = KH_EXIT_USAGE;
+            goto done;
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &c.prog.start);
     if (!c.prog.quiet) {
         size_t nw = b->opts.jobs < ntodo ? b->opts.jobs : ntodo;
@@ -1249,7 +1313,7 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     m.finished = strdup(finished);
 
     if (shard) {
-        if (!gather(&c, sel, nsel, NULL, &nfailed, counts)) {
+        if (!gather(&c, sel, nsel, &nfailed, counts)) {
             status = KH_EXIT_USAGE;
             goto done;
         }
@@ -1269,66 +1333,46 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
         goto done;
     }
 
-    recs = calloc(nsel ? nsel : 1, sizeof *recs);
-    if (!recs || !gather(&c, sel, nsel, recs, &nfailed, counts)) {
+    if (!gather(&c, sel, nsel, &nfailed, counts)) {
         status = KH_EXIT_USAGE;
         goto done;
     }
-    /* by path, each with its job (for reading it back) */
+    /* the items by path, each its job's summary and record */
     order = malloc((nsel ? nsel : 1) * sizeof *order);
-    job_of = malloc((nsel ? nsel : 1) * sizeof *job_of);
-    is_full = malloc((nsel ? nsel : 1) * sizeof *is_full);
-    kh_record *sorted = calloc(nsel ? nsel : 1, sizeof *sorted);
-    if (!order || !job_of || !is_full || !sorted) {
-        free(sorted);
+    if (!order) {
         fprintf(stderr, "kaohe: out of memory\n");
         status = KH_EXIT_USAGE;
         goto done;
     }
-    for (size_t k = 0; k < nsel; k++)
-        order[k] = k;
-    qsort_r(order, nsel, sizeof *order, cmp_recs_at, recs);
-    for (size_t k = 0; k < nsel; k++) {
-        sorted[k] = recs[order[k]];
-        job_of[k] = sel[order[k]];
-        is_full[k] = !c.light;
-    }
-    free(recs);
-    recs = sorted;
-    run_records rr;
-    memset(&rr, 0, sizeof rr);
-    rr.c = &c;
-    rr.job_of = job_of;
-    rr.is_full = is_full;
-    full_source fs;
-    fs.load = load_full;
-    fs.ctx = &rr;
-    fs.is_full = is_full;
+    memcpy(order, sel, nsel * sizeof *order);
+    qsort_r(order, nsel, sizeof *order, cmp_paths_at, c.sum);
     assembly a;
-    if (!assemble(&a, recs, nsel, b->cli, b->scheme, b->rules, b->registry,
-                  b->opts.overrides_path ? &b->overrides : NULL, src->year,
-                  c.light ? &fs : NULL)) {
+    memset(&a, 0, sizeof a);
+    a.n = nsel;
+    a.at = order;
+    a.sum = c.sum;
+    a.full = c.full;
+    a.load = load_job;
+    a.load_ctx = &c;
+    if (!assemble(&a, b->cli, b->scheme, b->rules, b->registry,
+                  b->opts.overrides_path ? &b->overrides : NULL, src->year)) {
         fprintf(stderr, "kaohe: out of memory\n");
         assembly_free(&a);
         status = KH_EXIT_USAGE;
         goto done;
-    }
-    rr.a = &a;
-    if (c.light) {
-        a.run.full = full_item;
-        a.run.full_ctx = &rr;
     }
     counts->scored = a.scored;
     counts->failed = a.failed;
     int wrc = write_results(b->opts.write_files ? b->opts.outdir : NULL, &m, &a, results_text,
                             b->cli->quiet);
     if (b->opts.write_files)
-        for (size_t i = 0; i < nsel; i++)
-            if (recs[i].error)
-                fprintf(stderr, "kaohe: %s\n", recs[i].error);
+        for (size_t i = 0; i < nsel; i++) {
+            const kh_run_item *it = kh_batch_summary_item(c.sum, order[i]);
+            if (it && it->error)
+                fprintf(stderr, "kaohe: %s\n", it->error);
+        }
     status = wrc != KH_OK ? KH_EXIT_USAGE : a.failed ? KH_EXIT_INPUT : KH_EXIT_OK;
     assembly_free(&a);
-    kh_record_clear(&rr.scratch);
 done:
     if (c.jn) {
         char line[256];
@@ -1341,27 +1385,28 @@ done:
     }
     b->cache_dir[0] = '\0';
     counts->total_seconds = secs_since(&run_start);
-    for (size_t i = 0; recs && i < nsel; i++)
-        kh_record_clear(&recs[i]);
-    free(recs);
     free(order);
-    free(job_of);
-    free(is_full);
     for (size_t i = 0; c.texts && i < total; i++)
         free(c.texts[i]);
     free(c.texts);
     free(c.lens);
     free(c.in_cache);
-    for (size_t i = 0; c.early && i < total; i++)
-        if (c.early[i]) {
-            kh_record_clear(c.early[i]);
-            free(c.early[i]);
+    for (size_t i = 0; c.full && i < total; i++)
+        if (c.full[i]) {
+            kh_record_clear(c.full[i]);
+            free(c.full[i]);
         }
-    free(c.early);
+    free(c.full);
+    kh_batch_summary_free(c.sum);
     free(sel);
     free(todo);
     manifest_free(&m);
     return status;
+}
+
+static int cmp_records(const void *a, const void *b)
+{
+    return strcmp(((const kh_record *)a)->path, ((const kh_record *)b)->path);
 }
 
 /* ---- merge ---------------------------------------------------------------------- */
@@ -1440,6 +1485,9 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     memset(&ovl, 0, sizeof ovl);
     kh_record *recs = NULL;
     size_t nrec = 0;
+    kh_batch_summary *sum = NULL;
+    kh_record **full = NULL;    /* into recs */
+    size_t *at = NULL;
     unsigned of = 0;
     bool *seen = NULL;
     if (!docs || !ms)
@@ -1573,9 +1621,26 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
         fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, ebuf, sizeof ebuf));
         goto done;
     }
+    /* every record is in memory: summaries by position, records kept whole */
+    if (kh_batch_summary_new(&sum, scheme, got) != KH_OK)
+        goto done;
+    full = calloc(got ? got : 1, sizeof *full);
+    at = malloc((got ? got : 1) * sizeof *at);
+    if (!full || !at)
+        goto done;
+    for (size_t i = 0; i < got; i++) {
+        at[i] = i;
+        full[i] = &recs[i];
+        if (summarise(sum, i, &recs[i], recs[i].path) != KH_OK)
+            goto done;
+    }
     assembly a;
-    if (!assemble(&a, recs, got, cli, scheme, rules, registry, ov_path ? &ovl : NULL,
-                  all.year, NULL)) {
+    memset(&a, 0, sizeof a);
+    a.n = got;
+    a.at = at;
+    a.sum = sum;
+    a.full = full;
+    if (!assemble(&a, cli, scheme, rules, registry, ov_path ? &ovl : NULL, all.year)) {
         assembly_free(&a);
         goto done;
     }
@@ -1593,6 +1658,9 @@ done:
     for (size_t i = 0; recs && i < nrec; i++)
         kh_record_clear(&recs[i]);
     free(recs);
+    free(full);
+    free(at);
+    kh_batch_summary_free(sum);
     for (size_t i = 0; docs && i < n; i++)
         kh_jv_free(docs[i]);
     free(docs);

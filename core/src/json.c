@@ -1,4 +1,5 @@
 /* json.c — streaming JSON writer (see json.h). */
+#define _GNU_SOURCE /* fputc_unlocked, fwrite_unlocked */
 #include "json.h"
 
 #include <math.h>
@@ -13,13 +14,27 @@ void kh_json_init(kh_json *j, FILE *out, bool pretty)
     j->first[0] = true;
 }
 
+/* kaohe writes a FILE from one thread: the writer takes no stdio locks
+ * (a results.json is millions of small writes). */
+#define PUTC(c, f) fputc_unlocked((c), (f))
+#define WRITE(p, n, f) fwrite_unlocked((p), 1, (n), (f))
+#define PUTS(s, f) WRITE((s), strlen(s), (f))
+
 static void indent(kh_json *j)
 {
+    static const char spaces[] = "\n                                                  "
+                                 "                                                  "
+                                 "                              ";
     if (!j->pretty)
         return;
-    fputc('\n', j->out);
+    size_t n = 1 + 2 * (size_t)j->depth; /* depth < KH_JSON_MAX_DEPTH */
+    if (n <= sizeof spaces - 1) {
+        WRITE(spaces, n, j->out);
+        return;
+    }
+    PUTC('\n', j->out);
     for (int i = 0; i < j->depth; i++)
-        fputs("  ", j->out);
+        PUTS("  ", j->out);
 }
 
 /* Before any value or key: comma and indentation as needed. */
@@ -30,7 +45,7 @@ static void before_value(kh_json *j)
         return;
     }
     if (!j->first[j->depth])
-        fputc(',', j->out);
+        PUTC(',', j->out);
     j->first[j->depth] = false;
     if (j->depth > 0)
         indent(j);
@@ -39,7 +54,7 @@ static void before_value(kh_json *j)
 static void open(kh_json *j, char c)
 {
     before_value(j);
-    fputc(c, j->out);
+    PUTC(c, j->out);
     if (j->depth + 1 < KH_JSON_MAX_DEPTH)
         j->depth++;
     j->first[j->depth] = true;
@@ -52,7 +67,7 @@ static void close_(kh_json *j, char c)
         j->depth--;
     if (!empty)
         indent(j);
-    fputc(c, j->out);
+    PUTC(c, j->out);
 }
 
 void kh_json_object(kh_json *j) { open(j, '{'); }
@@ -64,34 +79,34 @@ void kh_json_array_end(kh_json *j) { close_(j, ']'); }
  * call per byte made JSON writing a tenth of a batch worker's time). */
 static void write_escaped(FILE *out, const char *s, size_t n)
 {
-    fputc('"', out);
+    PUTC('"', out);
     size_t run = 0; /* start of the pending run of plain bytes */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
             continue;
         if (i > run)
-            fwrite(s + run, 1, i - run, out);
+            WRITE(s + run, i - run, out);
         run = i + 1;
         switch (c) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
+        case '"': PUTS("\\\"", out); break;
+        case '\\': PUTS("\\\\", out); break;
+        case '\n': PUTS("\\n", out); break;
+        case '\r': PUTS("\\r", out); break;
+        case '\t': PUTS("\\t", out); break;
         default: fprintf(out, "\\u%04x", c);
         }
     }
     if (n > run)
-        fwrite(s + run, 1, n - run, out);
-    fputc('"', out);
+        WRITE(s + run, n - run, out);
+    PUTC('"', out);
 }
 
 void kh_json_key(kh_json *j, const char *key)
 {
     before_value(j);
     write_escaped(j->out, key, strlen(key));
-    fputs(j->pretty ? ": " : ":", j->out);
+    PUTS(j->pretty ? ": " : ":", j->out);
     j->after_key = true;
 }
 
@@ -110,6 +125,65 @@ void kh_json_string(kh_json *j, const char *s)
     kh_json_string_n(j, s, strlen(s));
 }
 
+bool kh_json__cents_text(double v, bool g_notation, char *buf, size_t size)
+{
+    if (!(fabs(v) < 1e9) || v == 0 || size < 24)
+        return false;
+    long long c = llround(v * 100);
+    if ((double)c / 100.0 != v)
+        return false;
+    /* the significant digits of |c| */
+    char d[16];
+    int len = 0;
+    for (unsigned long long u = c < 0 ? 0ull - (unsigned long long)c : (unsigned long long)c; u;
+         u /= 10)
+        d[len++] = (char)('0' + u % 10);
+    for (int i = 0; i < len / 2; i++) { /* most significant first */
+        char t = d[i];
+        d[i] = d[len - 1 - i];
+        d[len - 1 - i] = t;
+    }
+    int x = len - 3; /* decimal exponent of the first digit */
+    int p = len;     /* significant digits: the shortest %.*g precision */
+    while (p > 1 && d[p - 1] == '0')
+        p--;
+    char *o = buf;
+    if (c < 0)
+        *o++ = '-';
+    if (g_notation && x >= p) { /* %g's exponent form: 1e+03, 1.5e+03 */
+        *o++ = d[0];
+        if (p > 1) {
+            *o++ = '.';
+            memcpy(o, d + 1, (size_t)(p - 1));
+            o += p - 1;
+        }
+        *o++ = 'e';
+        *o++ = '+';
+        if (x >= 10)
+            *o++ = (char)('0' + x / 10);
+        else
+            *o++ = '0';
+        *o++ = (char)('0' + x % 10);
+    } else if (x < 0) { /* 0.05, 0.5 */
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = x; i < -1; i++)
+            *o++ = '0';
+        memcpy(o, d, (size_t)p);
+        o += p;
+    } else { /* 13, 13.5, 13.48 */
+        memcpy(o, d, (size_t)(x + 1));
+        o += x + 1;
+        if (p > x + 1) {
+            *o++ = '.';
+            memcpy(o, d + x + 1, (size_t)(p - x - 1));
+            o += p - x - 1;
+        }
+    }
+    *o = '\0';
+    return true;
+}
+
 char *kh_format_double(double v, char *buf, size_t size)
 {
     if (!isfinite(v)) {
@@ -120,6 +194,9 @@ char *kh_format_double(double v, char *buf, size_t size)
         snprintf(buf, size, "0");
         return buf;
     }
+    /* whole numbers and cents: their digits, as the search below finds */
+    if (kh_json__cents_text(v, false, buf, size))
+        return buf;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
@@ -141,7 +218,7 @@ void kh_json_number(kh_json *j, double v)
 {
     char buf[64];
     before_value(j);
-    fputs(kh_format_double(v, buf, sizeof buf), j->out);
+    PUTS(kh_format_double(v, buf, sizeof buf), j->out);
 }
 
 void kh_json_int(kh_json *j, long long v)
@@ -154,25 +231,25 @@ void kh_json_int(kh_json *j, long long v)
     if (v < 0)
         *--p = '-';
     before_value(j);
-    fwrite(p, 1, (size_t)(buf + sizeof buf - p), j->out);
+    WRITE(p, (size_t)(buf + sizeof buf - p), j->out);
 }
 
 void kh_json_bool(kh_json *j, bool v)
 {
     before_value(j);
-    fputs(v ? "true" : "false", j->out);
+    PUTS(v ? "true" : "false", j->out);
 }
 
 void kh_json_null(kh_json *j)
 {
     before_value(j);
-    fputs("null", j->out);
+    PUTS("null", j->out);
 }
 
 void kh_json_raw(kh_json *j, const char *json)
 {
     before_value(j);
-    fputs(json, j->out);
+    PUTS(json, j->out);
 }
 
 void kh_json_kstring(kh_json *j, const char *key, const char *s) { kh_json_key(j, key); kh_json_string(j, s); }
@@ -183,5 +260,5 @@ void kh_json_knull(kh_json *j, const char *key) { kh_json_key(j, key); kh_json_n
 
 void kh_json_end(kh_json *j)
 {
-    fputc('\n', j->out);
+    PUTC('\n', j->out);
 }

@@ -43,5 +43,11 @@ void kh_json_end(kh_json *j);                /* final newline */
 
 /* Shortest decimal text that reads back as v ("45200", "98.5", "13.48"). */
 char *kh_format_double(double v, char *buf, size_t size);
+/* Internal (json.c, record.c): when v is a whole number of cents below 10^9
+ * (not 0), its shortest round-trip text — what searching "%.*g" precisions
+ * upwards until strtod reads v back gives — in buf (size >= 24) and true:
+ * in %g's own notation (1e+03 for 1000) when g_notation, else plain
+ * digits (1000). False, buf untouched, for any other v. */
+bool kh_json__cents_text(double v, bool g_notation, char *buf, size_t size);
 
 #endif

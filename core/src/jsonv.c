@@ -3,9 +3,25 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The tree's memory: every node array, key and string of a parsed text
+ * comes from blocks of one arena, freed together with the root. */
+typedef struct block {
+    struct block *next;
+    size_t cap, used;
+    max_align_t data[];
+} block;
+
+/* What kh_jv_parse hands out: the root value first, so a kh_jv * to the
+ * root is a tree * too (kh_jv_free). */
+typedef struct tree {
+    kh_jv root;
+    block *blocks;    /* owned; the newest first */
+} tree;
 
 typedef struct parser {
     const char *s;
@@ -13,6 +29,14 @@ typedef struct parser {
     int depth;
     kh_error *err;
     int rc;           /* first failure */
+    tree *t;          /* the arena */
+    kh_jv *stack;     /* owned: members of the open containers, innermost last */
+    char **keys;      /* owned: their keys (objects), parallel to stack */
+    size_t sp, cap;
+    const kh_jv_parse_opts *opts; /* borrowed, or NULL */
+    int discard;      /* > 0: inside a value being left out (checked only) */
+    char *scratch;    /* owned: where left-out strings are decoded */
+    size_t scratch_cap;
 } parser;
 
 static int fail(parser *p, int code, const char *what)
@@ -34,6 +58,29 @@ static int fail(parser *p, int code, const char *what)
     else
         kh_error_set(p->err, code, NULL, line, col, "JSON: %s", what);
     return code;
+}
+
+static void *alloc(parser *p, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    block *b = p->t->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = b ? b->cap * 2 : p->len + 4096;
+        if (cap < n)
+            cap = n;
+        block *nb = malloc(sizeof *nb + cap);
+        if (!nb) {
+            fail(p, KH_ENOMEM, "");
+            return NULL;
+        }
+        nb->next = b;
+        nb->cap = cap;
+        nb->used = 0;
+        p->t->blocks = b = nb;
+    }
+    void *r = (char *)b->data + b->used;
+    b->used += n;
+    return r;
 }
 
 static void skip_ws(parser *p)
@@ -97,16 +144,25 @@ static int parse_string(parser *p, char **out, size_t *out_len)
     }
     if (end >= p->len)
         return fail(p, KH_EINPUT, "unterminated string");
-    char *buf = malloc(end - start + 1);
-    if (!buf)
-        return fail(p, KH_ENOMEM, "");
+    char *buf;
+    if (p->discard) { /* checked and decoded, not kept */
+        if (p->scratch_cap < end - start + 1) {
+            size_t cap = end - start + 1 > 4096 ? end - start + 1 : 4096;
+            char *nb = realloc(p->scratch, cap);
+            if (!nb)
+                return fail(p, KH_ENOMEM, "");
+            p->scratch = nb;
+            p->scratch_cap = cap;
+        }
+        buf = p->scratch;
+    } else if (!(buf = alloc(p, end - start + 1))) {
+        return p->rc;
+    }
     size_t n = 0;
     while (p->pos < end) {
         unsigned char c = (unsigned char)p->s[p->pos];
-        if (c < 0x20) {
-            free(buf);
+        if (c < 0x20)
             return fail(p, KH_EINPUT, "control character in string");
-        }
         if (c != '\\') {
             buf[n++] = (char)c;
             p->pos++;
@@ -125,19 +181,15 @@ static int parse_string(parser *p, char **out, size_t *out_len)
         case 't': buf[n++] = '\t'; break;
         case 'u': {
             uint32_t cp;
-            if (hex4(p, &cp) != KH_OK) {
-                free(buf);
+            if (hex4(p, &cp) != KH_OK)
                 return p->rc;
-            }
             if (cp >= 0xD800 && cp < 0xDC00 && p->pos + 6 <= end &&
                 p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
                 size_t save = p->pos;
                 p->pos += 2;
                 uint32_t lo;
-                if (hex4(p, &lo) != KH_OK) {
-                    free(buf);
+                if (hex4(p, &lo) != KH_OK)
                     return p->rc;
-                }
                 if (lo >= 0xDC00 && lo < 0xE000)
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 else
@@ -149,7 +201,6 @@ static int parse_string(parser *p, char **out, size_t *out_len)
             break;
         }
         default:
-            free(buf);
             return fail(p, KH_EINPUT, "bad escape in string");
         }
     }
@@ -189,9 +240,12 @@ static int parse_number(parser *p, kh_jv *out)
             return fail(p, KH_EINPUT, "bad number");
     }
     size_t n = p->pos - start;
-    out->text = malloc(n + 1);
+    out->type = KH_JV_NUMBER;
+    if (p->discard)
+        return KH_OK;
+    out->text = alloc(p, n + 1);
     if (!out->text)
-        return fail(p, KH_ENOMEM, "");
+        return p->rc;
     memcpy(out->text, p->s + start, n);
     out->text[n] = '\0';
     out->len = n;
@@ -201,32 +255,36 @@ static int parse_number(parser *p, kh_jv *out)
     return KH_OK;
 }
 
-static int grow(parser *p, kh_jv *v, size_t *cap, bool with_keys)
+/* Push a member of the innermost open container. */
+static int push(parser *p, const kh_jv *v, char *key)
 {
-    if (v->count < *cap)
-        return KH_OK;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    kh_jv *items = realloc(v->items, ncap * sizeof *items);
-    if (!items)
-        return fail(p, KH_ENOMEM, "");
-    v->items = items;
-    if (with_keys) {
-        char **keys = realloc(v->keys, ncap * sizeof *keys);
-        if (!keys)
+    if (p->sp == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        kh_jv *st = realloc(p->stack, cap * sizeof *st);
+        if (!st)
             return fail(p, KH_ENOMEM, "");
-        v->keys = keys;
+        p->stack = st;
+        char **ks = realloc(p->keys, cap * sizeof *ks);
+        if (!ks)
+            return fail(p, KH_ENOMEM, "");
+        p->keys = ks;
+        p->cap = cap;
     }
-    *cap = ncap;
+    p->stack[p->sp] = *v;
+    p->keys[p->sp] = key;
+    p->sp++;
     return KH_OK;
 }
 
+/* Members are gathered on the parser's stack and copied into the arena in
+ * one piece when the container closes. */
 static int parse_container(parser *p, kh_jv *out, bool object)
 {
     if (++p->depth > KH_JSONV_MAX_DEPTH)
         return fail(p, KH_EINPUT, "nested too deeply");
     out->type = object ? KH_JV_OBJECT : KH_JV_ARRAY;
     p->pos++; /* { or [ */
-    size_t cap = 0;
+    size_t base = p->sp;
     char close = object ? '}' : ']';
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == close) {
@@ -236,32 +294,31 @@ static int parse_container(parser *p, kh_jv *out, bool object)
     }
     for (;;) {
         skip_ws(p);
-        if (grow(p, out, &cap, object) != KH_OK)
-            return p->rc;
-        kh_jv *item = &out->items[out->count];
-        memset(item, 0, sizeof *item);
+        kh_jv item;
+        memset(&item, 0, sizeof item);
+        char *key = NULL;
         if (object) {
-            out->keys[out->count] = NULL;
             if (p->pos >= p->len || p->s[p->pos] != '"')
                 return fail(p, KH_EINPUT, "expected a string key");
             size_t klen;
-            char *key = NULL;
             if (parse_string(p, &key, &klen) != KH_OK)
                 return p->rc;
-            out->keys[out->count] = key;
-            out->count++; /* counted now so a failure below frees the key */
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':')
                 return fail(p, KH_EINPUT, "expected ':'");
             p->pos++;
             skip_ws(p);
-            if (parse_value(p, item) != KH_OK)
-                return p->rc;
-        } else {
-            out->count++;
-            if (parse_value(p, item) != KH_OK)
-                return p->rc;
         }
+        /* a member left out is checked, then kept as null */
+        bool leave = object && !p->discard && p->opts && p->opts->skip &&
+                     p->opts->skip(p->opts->ctx, p->depth, key);
+        p->discard += leave;
+        int rc = parse_value(p, &item);
+        p->discard -= leave;
+        if (leave)
+            memset(&item, 0, sizeof item);
+        if (rc != KH_OK || (!p->discard && push(p, &item, key) != KH_OK))
+            return p->rc;
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -270,6 +327,19 @@ static int parse_container(parser *p, kh_jv *out, bool object)
         if (p->pos < p->len && p->s[p->pos] == close) {
             p->pos++;
             p->depth--;
+            if (p->discard)
+                return KH_OK;
+            size_t n = p->sp - base;
+            out->items = alloc(p, n * sizeof *out->items);
+            if (object && out->items)
+                out->keys = alloc(p, n * sizeof *out->keys);
+            if (!out->items || (object && !out->keys))
+                return p->rc;
+            memcpy(out->items, p->stack + base, n * sizeof *out->items);
+            if (object)
+                memcpy(out->keys, p->keys + base, n * sizeof *out->keys);
+            out->count = n;
+            p->sp = base;
             return KH_OK;
         }
         return fail(p, KH_EINPUT, object ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -316,43 +386,44 @@ static int parse_value(parser *p, kh_jv *out)
     return fail(p, KH_EINPUT, "unexpected character");
 }
 
-static void clear(kh_jv *v)
-{
-    for (size_t i = 0; i < v->count; i++) {
-        clear(&v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->text);
-}
-
 void kh_jv_free(kh_jv *v)
 {
     if (!v)
         return;
-    clear(v);
-    free(v);
+    tree *t = (tree *)(void *)v; /* a root from kh_jv_parse */
+    for (block *b = t->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(t);
 }
 
 int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err)
 {
+    return kh_jv_parse_ex(out, text, len, NULL, err);
+}
+
+int kh_jv_parse_ex(kh_jv **out, const char *text, size_t len, const kh_jv_parse_opts *opts,
+                   kh_error *err)
+{
     *out = NULL;
-    kh_jv *v = calloc(1, sizeof *v);
-    if (!v)
+    tree *t = calloc(1, sizeof *t);
+    if (!t)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    parser p = {text, len, 0, 0, err, KH_OK};
-    if (parse_value(&p, v) == KH_OK) {
+    parser p = {text, len, 0, 0, err, KH_OK, t, NULL, NULL, 0, 0, opts, 0, NULL, 0};
+    if (parse_value(&p, &t->root) == KH_OK) {
         skip_ws(&p);
         if (p.pos != p.len)
             fail(&p, KH_EINPUT, "text after the value");
     }
+    free(p.stack);
+    free(p.keys);
+    free(p.scratch);
     if (p.rc != KH_OK) {
-        kh_jv_free(v);
+        kh_jv_free(&t->root);
         return p.rc;
     }
-    *out = v;
+    *out = &t->root;
     return KH_OK;
 }
 

@@ -29,20 +29,38 @@ struct kh_jv {
     kh_jv_type type;
     bool boolean;      /* KH_JV_BOOL */
     double number;     /* KH_JV_NUMBER */
-    char *text;        /* owned: the string (NUL-terminated; may contain NUL,
-                          see len) or the number as written */
+    char *text;        /* the string (NUL-terminated; may contain NUL, see
+                          len) or the number as written */
     size_t len;        /* bytes in text */
-    kh_jv *items;      /* owned: array elements / object member values */
-    char **keys;       /* owned: object member keys, parallel to items */
+    kh_jv *items;      /* array elements / object member values */
+    char **keys;       /* object member keys, parallel to items */
+    /* text, items and keys belong to the tree: they are allocated in one
+     * arena with it and freed with its root (kh_jv_free) */
     size_t count;      /* elements or members */
 };
 
 /* Parse text[0..len). Trailing whitespace is allowed, anything else after the
  * value is an error. On failure returns KH_EINPUT with err->line/column set
  * and a message ("expected ',' or '}'"), or KH_ENOMEM.
- * *out: caller owns; free with kh_jv_free(). */
+ * *out: caller owns the whole tree; free with kh_jv_free(). */
 int kh_jv_parse(kh_jv **out, const char *text, size_t len, kh_error *err);
-void kh_jv_free(kh_jv *v); /* accepts NULL */
+/* What a parse may leave out. skip(ctx, depth, key) is asked for every
+ * member of an object (depth 1: the members of the outermost object, 2: of
+ * an object inside it, ...; arrays count as a level): when it returns true
+ * the member's value is checked like any other but not kept — the member
+ * reads as null — which spares building what the caller will not read. */
+typedef struct kh_jv_parse_opts {
+    bool (*skip)(void *ctx, int depth, const char *key);
+    void *ctx;
+} kh_jv_parse_opts;
+
+/* kh_jv_parse with opts (NULL: keep everything). */
+int kh_jv_parse_ex(kh_jv **out, const char *text, size_t len, const kh_jv_parse_opts *opts,
+                   kh_error *err);
+
+/* Free a tree: v must be a root kh_jv_parse gave (its values cannot be
+ * freed one by one). Accepts NULL. */
+void kh_jv_free(kh_jv *v);
 
 /* Member of an object by key (the first one), or NULL when v is not an
  * object or has no such member. Borrowed. */

@@ -319,77 +319,84 @@ static void item_errors_json(kh_json *j, const kh_run_item *it)
     kh_json_array_end(j);
 }
 
-void kh_output_run_results_json(kh_json *j, const kh_run *run,
-                                void (*extra)(kh_json *j, size_t item, void *ctx),
-                                void *ctx)
+void kh_output_run_results_begin(kh_json *j, const kh_run *run)
 {
-    const kh_scheme *scheme = run->scheme;
-    size_t count = run->count;
     kh_json_key(j, "scheme");
-    kh_output_scheme_json(j, scheme);
+    kh_output_scheme_json(j, run->scheme);
     kh_json_key(j, "results");
     kh_json_array(j);
-    kh_report_score **scores = calloc(count ? count : 1, sizeof *scores);
-    for (size_t i = 0; scores && i < count; i++)
-        scores[i] = (kh_report_score *)run->items[i].score;
-    size_t *ord = scores ? kh_output_rank_order(scores, count) : NULL;
-    for (size_t n = 0; ord && n < count; n++) {
-        size_t i = ord[n];
-        const kh_run_item *it = kh_run_full_item(run, i); /* facts, explanations */
-        const kh_report_score *s = it->score;
-        kh_json_object(j);
-        kh_json_kstring(j, "path", it->path);
-        kh_json_kstring(j, "unit", it->unit);
-        kh_json_key(j, "year");
-        if (it->year)
-            kh_json_int(j, it->year);
-        else
-            kh_json_null(j);
-        if (!s) {
-            kh_json_knull(j, "total");
-            kh_json_knull(j, "grade");
-            kh_json_knull(j, "rank");
-            kh_json_key(j, "indicators");
-            kh_json_array(j);
-            kh_json_array_end(j);
-            kh_json_key(j, "adjustments");
-            kh_json_array(j);
-            kh_json_array_end(j);
-            item_errors_json(j, it);
-            if (extra)
-                extra(j, i, ctx);
-            kh_json_object_end(j);
-            continue;
-        }
-        kh_json_knumber(j, "total", s->total);
-        kh_json_kstring(j, "grade", s->grade);
-        kh_json_kint(j, "rank", s->rank);
+}
+
+void kh_output_run_result_json(kh_json *j, const kh_run *run, const kh_run_item *it, size_t i,
+                               void (*extra)(kh_json *j, size_t item, void *ctx), void *ctx)
+{
+    const kh_report_score *s = it->score;
+    kh_json_object(j);
+    kh_json_kstring(j, "path", it->path);
+    kh_json_kstring(j, "unit", it->unit);
+    kh_json_key(j, "year");
+    if (it->year)
+        kh_json_int(j, it->year);
+    else
+        kh_json_null(j);
+    if (!s) {
+        kh_json_knull(j, "total");
+        kh_json_knull(j, "grade");
+        kh_json_knull(j, "rank");
         kh_json_key(j, "indicators");
         kh_json_array(j);
-        for (size_t k = 0; k < s->indicators_count; k++)
-            indicator_json(j, &s->indicators[k], run, it->path);
         kh_json_array_end(j);
         kh_json_key(j, "adjustments");
         kh_json_array(j);
-        for (size_t k = 0; k < s->adjustments_count; k++) {
-            kh_json_object(j);
-            kh_json_kstring(j, "id", s->adjustments[k].id);
-            kh_json_kstring(j, "name", s->adjustments[k].name);
-            kh_json_knumber(j, "points", s->adjustments[k].points);
-            kh_json_object_end(j);
-        }
-        kh_json_array_end(j);
-        kh_json_key(j, "review");
-        kh_json_array(j);
-        for (size_t k = 0; k < s->indicators_count; k++)
-            if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-                kh_json_string(j, s->indicators[k].indicator->id);
         kh_json_array_end(j);
         item_errors_json(j, it);
         if (extra)
             extra(j, i, ctx);
         kh_json_object_end(j);
+        return;
     }
+    kh_json_knumber(j, "total", s->total);
+    kh_json_kstring(j, "grade", s->grade);
+    kh_json_kint(j, "rank", s->rank);
+    kh_json_key(j, "indicators");
+    kh_json_array(j);
+    for (size_t k = 0; k < s->indicators_count; k++)
+        indicator_json(j, &s->indicators[k], run, it->path);
+    kh_json_array_end(j);
+    kh_json_key(j, "adjustments");
+    kh_json_array(j);
+    for (size_t k = 0; k < s->adjustments_count; k++) {
+        kh_json_object(j);
+        kh_json_kstring(j, "id", s->adjustments[k].id);
+        kh_json_kstring(j, "name", s->adjustments[k].name);
+        kh_json_knumber(j, "points", s->adjustments[k].points);
+        kh_json_object_end(j);
+    }
+    kh_json_array_end(j);
+    kh_json_key(j, "review");
+    kh_json_array(j);
+    for (size_t k = 0; k < s->indicators_count; k++)
+        if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
+            kh_json_string(j, s->indicators[k].indicator->id);
+    kh_json_array_end(j);
+    item_errors_json(j, it);
+    if (extra)
+        extra(j, i, ctx);
+    kh_json_object_end(j);
+}
+
+void kh_output_run_results_json(kh_json *j, const kh_run *run,
+                                void (*extra)(kh_json *j, size_t item, void *ctx),
+                                void *ctx)
+{
+    size_t count = run->count;
+    kh_output_run_results_begin(j, run);
+    kh_report_score **scores = calloc(count ? count : 1, sizeof *scores);
+    for (size_t i = 0; scores && i < count; i++)
+        scores[i] = (kh_report_score *)run->items[i].score;
+    size_t *ord = scores ? kh_output_rank_order(scores, count) : NULL;
+    for (size_t n = 0; ord && n < count; n++)
+        kh_output_run_result_json(j, run, kh_run_full_item(run, ord[n]), ord[n], extra, ctx);
     free(ord);
     free(scores);
     kh_json_array_end(j);
@@ -411,7 +418,7 @@ static void score_json(FILE *out, const kh_scheme *scheme, const kh_input *input
         items[i].error = inputs[i].error;
     }
     kh_run run = {scheme, items, count, ov ? ov->applied : NULL, ov ? ov->applied_count : 0,
-                  NULL, NULL, NULL};
+                  NULL, NULL, NULL, NULL, NULL};
     kh_json j;
     kh_json_init(&j, out, true);
     kh_json_object(&j);

@@ -35,9 +35,18 @@ void kh_output_score(FILE *out, kh_format fmt, const kh_scheme *scheme,
  * record (same path and key). The top-level "overrides" array is the
  * caller's (kh_overrides_json). extra(j, item index, ctx), when not NULL,
  * adds members at the end of each result object. */
-void kh_output_run_results_json(kh_json *j, const kh_run *run,
+void kh_output_run_results_json(kh_json *j, const kh_run *run, /* run->items set */
                                 void (*extra)(kh_json *j, size_t item, void *ctx),
                                 void *ctx);
+
+/* The same in pieces, for a writer that makes one pass over a run's items
+ * (kh_outputs_write_all): _begin writes "scheme" and opens the "results"
+ * array, _result_json writes item it (complete: kh_run_full_item) at index
+ * i, and the caller closes the array (kh_json_array_end). Items go in the
+ * order of kh_output_rank_order. */
+void kh_output_run_results_begin(kh_json *j, const kh_run *run);
+void kh_output_run_result_json(kh_json *j, const kh_run *run, const kh_run_item *it, size_t i,
+                               void (*extra)(kh_json *j, size_t item, void *ctx), void *ctx);
 
 /* The display order of count results: the indices of the scored ones
  * (scores[i] not NULL) by rank, ties in input order, then the failed ones

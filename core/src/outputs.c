@@ -71,14 +71,14 @@ static size_t *display_order(const kh_run *run)
     if (!ord)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (scored(&run->items[i]))
+        if (scored(kh_run_item_at(run, i)))
             ord[m++] = i;
     /* by rank, ties in run order: qsort on (rank, index) — a batch has
      * 100,000 items — else (out of memory) a stable insertion sort */
     rank_place *keys = m > 1 ? malloc(m * sizeof *keys) : NULL;
     if (keys) {
         for (size_t i = 0; i < m; i++)
-            keys[i] = (rank_place){run->items[ord[i]].score->rank, ord[i]};
+            keys[i] = (rank_place){kh_run_item_at(run, ord[i])->score->rank, ord[i]};
         qsort(keys, m, sizeof *keys, cmp_rank_place);
         for (size_t i = 0; i < m; i++)
             ord[i] = keys[i].index;
@@ -86,15 +86,15 @@ static size_t *display_order(const kh_run *run)
     }
     for (size_t i = 1; i < m; i++) { /* stable insertion sort by rank */
         size_t v = ord[i], k = i;
-        int rv = run->items[v].score->rank;
-        while (k > 0 && run->items[ord[k - 1]].score->rank > rv) {
+        int rv = kh_run_item_at(run, v)->score->rank;
+        while (k > 0 && kh_run_item_at(run, ord[k - 1])->score->rank > rv) {
             ord[k] = ord[k - 1];
             k--;
         }
         ord[k] = v;
     }
     for (size_t i = 0; i < n; i++)
-        if (!scored(&run->items[i]))
+        if (!scored(kh_run_item_at(run, i)))
             ord[m++] = i;
     return ord;
 }
@@ -109,10 +109,11 @@ static char *fmt_points(double v, char *buf, size_t size)
 /* The unit of the report an override went to (its label), else as written. */
 static const char *override_unit(const kh_run *run, const kh_override_applied *o)
 {
-    for (size_t i = 0; o->path && i < run->count; i++)
-        if (run->items[i].path && strcmp(run->items[i].path, o->path) == 0 &&
-            item_unit(&run->items[i]))
-            return item_unit(&run->items[i]);
+    for (size_t i = 0; o->path && i < run->count; i++) {
+        const kh_run_item *it = kh_run_item_at(run, i); /* its strings outlive it */
+        if (it->path && strcmp(it->path, o->path) == 0 && item_unit(it))
+            return item_unit(it);
+    }
     return o->unit;
 }
 
@@ -167,7 +168,7 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
         }
     fputs(",文件,备注\r\n", out);
     for (size_t n = 0; n < run->count; n++) {
-        const kh_run_item *it = &run->items[ord[n]];
+        const kh_run_item *it = kh_run_item_at(run, ord[n]);
         const kh_report_score *s = scored(it) ? it->score : NULL;
         char buf[64];
         if (s)
@@ -243,8 +244,15 @@ static void xl_track(xl_sheet *s, lxw_col_t col, const char *text)
 {
     if (col >= XL_MAX_COLS || !text)
         return;
-    /* Excel's unit is about one Latin digit; a CJK character is two. */
-    double w = (double)kh_display_width(text, strlen(text)) * 1.1 + 2;
+    /* Excel's unit is about one Latin digit; a CJK character is two. A
+     * character is never wider than its UTF-8 bytes, so when even that
+     * bound would not widen the column (or it is already at its cap) the
+     * text need not be measured. */
+    double w = s->width[col];
+    size_t n = strlen(text);
+    if ((s->cap[col] > 0 && w >= s->cap[col]) || (double)n * 1.1 + 2 <= w)
+        return;
+    w = (double)kh_display_width(text, n) * 1.1 + 2;
     if (w > s->width[col])
         s->width[col] = w;
 }
@@ -282,6 +290,8 @@ static void xl_num(xl_sheet *s, lxw_row_t row, lxw_col_t col, double v, lxw_form
                    bool points)
 {
     xl_note(s, worksheet_write_number(s->ws, row, col, v, f));
+    if (col < XL_MAX_COLS && s->cap[col] > 0 && s->width[col] >= s->cap[col])
+        return; /* the column is as wide as it gets */
     char buf[64];
     if (points)
         fmt_points(v, buf, sizeof buf);
@@ -370,7 +380,7 @@ static void sheet_ranking(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     xl_header(s, fm, names, n, caps);
     lxw_row_t row = 1;
     for (size_t i = 0; i < run->count; i++, row++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         const kh_report_score *sco = scored(it) ? it->score : NULL;
         if (sco)
             xl_num(s, row, 0, sco->rank, fm->number, false);
@@ -423,7 +433,7 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     caps[n++] = 8;
     size_t nscored = 0;
     for (size_t i = 0; i < run->count && n < XL_MAX_COLS; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it))
             continue;
         caps[n] = 26;
@@ -442,7 +452,7 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             xl_num(s, row, 2, ind->max, fm->points, true);
         lxw_col_t c = 3;
         for (size_t i = 0; i < run->count && c < n; i++) {
-            const kh_run_item *it = &run->items[ord[i]];
+            const kh_run_item *it = kh_run_item_at(run, ord[i]);
             if (!scored(it))
                 continue;
             const kh_report_score *sco = it->score;
@@ -471,7 +481,7 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     /* row by row (constant-memory mode cannot go back to a row) */
     lxw_col_t c = 3;
     for (size_t i = 0; i < run->count && c < n; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it))
             continue;
         xl_num(s, total_row, c, it->score->total, fm->points, true);
@@ -480,7 +490,7 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     xl_str(s, grade_row, 0, "等次", fm->header);
     c = 3;
     for (size_t i = 0; i < run->count && c < n; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it))
             continue;
         xl_str(s, grade_row, c, it->score->grade, fm->text);
@@ -495,58 +505,73 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     xl_finish(s, n, row - 1, 3, fm);
 }
 
-static void sheet_facts(xl_sheet *s, const xl_formats *fm, const kh_run *run,
-                        const size_t *ord)
+/* The 事实与佐证 sheet, one report at a time (in display order) so that
+ * kh_outputs_write_all writes it in the same pass as results.json and
+ * report.html's sections. */
+typedef struct xl_facts {
+    lxw_row_t row;     /* the next row */
+    size_t left_out;   /* facts past Excel's row limit */
+} xl_facts;
+
+static void facts_begin(xl_sheet *s, const xl_formats *fm, xl_facts *st)
 {
     static const char *const names[] = {"单位", "指标", "事实", "值", "计量单位", "限定", "依据",
                                         "来源", "佐证位置(行:列)", "佐证原文", "插件", "备注",
                                         "文件"};
     static const double caps[] = {26, 10, 34, 14, 10, 11, 9, 9, 12, 60, 14, 50, 40};
     xl_header(s, fm, names, 13, caps);
-    lxw_row_t row = 1;
-    size_t left_out = 0;
-    for (size_t i = 0; i < run->count; i++) {
-        if (!scored(&run->items[ord[i]]))
+    st->row = 1;
+    st->left_out = 0;
+}
+
+/* The rows of item it (complete: kh_run_full_item), when it was scored. */
+static void facts_item(xl_sheet *s, const xl_formats *fm, xl_facts *st, const kh_run_item *it)
+{
+    if (!scored(it))
+        return;
+    const kh_report_score *sco = it->score;
+    lxw_row_t row = st->row;
+    for (size_t k = 0; k < sco->indicators_count; k++) {
+        const kh_indicator_result *r = &sco->indicators[k];
+        if (row + r->facts_count > XL_LAST_ROW + 1) {
+            st->left_out += r->facts_count;
             continue;
-        const kh_run_item *it = kh_run_full_item(run, ord[i]); /* the facts */
-        const kh_report_score *sco = it->score;
-        for (size_t k = 0; k < sco->indicators_count; k++) {
-            const kh_indicator_result *r = &sco->indicators[k];
-            if (row + r->facts_count > XL_LAST_ROW + 1) {
-                left_out += r->facts_count;
-                continue;
-            }
-            for (size_t f = 0; f < r->facts_count; f++, row++) {
-                const kh_fact *fa = &r->facts[f];
-                char pos[32] = "", val[256];
-                xl_str(s, row, 0, unit_label(it), fm->text);
-                xl_str(s, row, 1, r->indicator->id, fm->text);
-                xl_str(s, row, 2, fa->key, fm->text);
-                if (fa->type == KH_VALUE_NUMBER)
-                    xl_num(s, row, 3, fa->number, fm->number, false);
-                else
-                    xl_str(s, row, 3, kh_overrides_value_text(fa, val, sizeof val), fm->text);
-                xl_str(s, row, 4, fa->unit, fm->text);
-                xl_str(s, row, 5, kh_qualifier_name(fa->qualifier), fm->text);
-                xl_str(s, row, 6, kh_basis_name(fa->basis), fm->text);
-                xl_str(s, row, 7, kh_origin_name(fa->origin),
-                       fa->origin == KH_ORIGIN_OVERRIDE ? fm->missing : fm->text);
-                if (fa->evidence.text)
-                    snprintf(pos, sizeof pos, "%d:%d", fa->evidence.line, fa->evidence.column);
-                xl_str(s, row, 8, pos, fm->text);
-                xl_str(s, row, 9, fa->evidence.text, fm->wrap);
-                xl_str(s, row, 10, fa->plugin, fm->text);
-                xl_str(s, row, 11, fa->note, fm->wrap);
-                xl_str(s, row, 12, it->path, fm->text);
-            }
+        }
+        for (size_t f = 0; f < r->facts_count; f++, row++) {
+            const kh_fact *fa = &r->facts[f];
+            char pos[32] = "", val[256];
+            xl_str(s, row, 0, unit_label(it), fm->text);
+            xl_str(s, row, 1, r->indicator->id, fm->text);
+            xl_str(s, row, 2, fa->key, fm->text);
+            if (fa->type == KH_VALUE_NUMBER)
+                xl_num(s, row, 3, fa->number, fm->number, false);
+            else
+                xl_str(s, row, 3, kh_overrides_value_text(fa, val, sizeof val), fm->text);
+            xl_str(s, row, 4, fa->unit, fm->text);
+            xl_str(s, row, 5, kh_qualifier_name(fa->qualifier), fm->text);
+            xl_str(s, row, 6, kh_basis_name(fa->basis), fm->text);
+            xl_str(s, row, 7, kh_origin_name(fa->origin),
+                   fa->origin == KH_ORIGIN_OVERRIDE ? fm->missing : fm->text);
+            if (fa->evidence.text)
+                snprintf(pos, sizeof pos, "%d:%d", fa->evidence.line, fa->evidence.column);
+            xl_str(s, row, 8, pos, fm->text);
+            xl_str(s, row, 9, fa->evidence.text, fm->wrap);
+            xl_str(s, row, 10, fa->plugin, fm->text);
+            xl_str(s, row, 11, fa->note, fm->wrap);
+            xl_str(s, row, 12, it->path, fm->text);
         }
     }
-    xl_finish(s, 13, row - 1, 0, fm);
-    if (left_out) { /* after xl_finish, as the legend of sheet_points */
+    st->row = row;
+}
+
+static void facts_end(xl_sheet *s, const xl_formats *fm, const xl_facts *st)
+{
+    xl_finish(s, 13, st->row - 1, 0, fm);
+    if (st->left_out) { /* after xl_finish, as the legend of sheet_points */
         char note[160];
         snprintf(note, sizeof note, "另有 %zu 条事实超出本表行数上限，未列出；全部事实见 results.json",
-                 left_out);
-        xl_str(s, row, 0, note, fm->missing);
+                 st->left_out);
+        xl_str(s, st->row, 0, note, fm->missing);
     }
 }
 
@@ -571,7 +596,7 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
     lxw_row_t row = 1;
     size_t left_out = 0;
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         size_t need = !scored(it) || it->unit_note ? 1 : 0; /* this report's rows */
         for (size_t k = 0; scored(it) && k < it->score->indicators_count; k++)
             need += it->score->indicators[k].status != KH_STATUS_SCORED;
@@ -665,19 +690,27 @@ static void sheet_overrides(xl_sheet *s, const xl_formats *fm, const kh_run *run
     xl_finish(s, 11, row - 1, 0, fm);
 }
 
-int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
+/* kaohe.xlsx while it is written: its formats and sheets. */
+typedef struct xl_book {
+    lxw_workbook *wb;
+    xl_formats fm;
+    xl_sheet sheets[5];
+    bool ok;           /* the sheets were added */
+    xl_facts facts;
+} xl_book;
+
+/* Create the workbook at path and write the sheets before 事实与佐证 (and its
+ * header). KH_OK, or KH_EIO / KH_ENOMEM with err set (nothing to close). */
+static int xl_open(xl_book *bk, const char *path, const kh_run *run, const size_t *ord,
+                   kh_error *err)
 {
-    if (!run || !run->scheme)
-        return kh_error_set(err, KH_EINVAL, path, 0, 0, "no run to write");
+    memset(bk, 0, sizeof *bk);
     /* libxlsxwriter prints its own errors on stderr: find out first whether
      * the file can be written, and say so the kaohe way. */
     FILE *probe = fopen(path, "wb");
     if (!probe)
         return kh_error_set(err, KH_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
     fclose(probe);
-    size_t *ord = display_order(run);
-    if (!ord)
-        return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
     lxw_workbook_options wo = {0};
     char tmpdir[4096];
     if (run->count > XL_CONSTANT_MEMORY_ITEMS) {
@@ -689,10 +722,9 @@ int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
         wo.tmpdir = slash == path ? "/" : tmpdir;
     }
     lxw_workbook *wb = workbook_new_opt(path, &wo);
-    if (!wb) {
-        free(ord);
+    if (!wb)
         return kh_error_set(err, KH_EIO, path, 0, 0, "cannot create the workbook");
-    }
+    bk->wb = wb;
     lxw_doc_properties props = {0};
     props.title = (char *)title_of(run);
     props.subject = run->scheme->name;
@@ -701,45 +733,79 @@ int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
     props.created = KH_OUTPUT_XLSX_CREATED; /* not the clock: reproducible bytes */
     workbook_set_properties(wb, &props);
 
-    xl_formats fm = {0};
-    fm.header = xl_format(wb, true, 0xD9E1F2, NULL, true);
-    if (fm.header)
-        format_set_bottom(fm.header, LXW_BORDER_THIN);
-    fm.text = xl_format(wb, false, 0, NULL, false);
-    fm.wrap = xl_format(wb, false, 0, NULL, true);
-    fm.points = xl_format(wb, false, 0, "0.00", false);
-    fm.number = xl_format(wb, false, 0, "General", false);
-    fm.missing = xl_format(wb, false, 0xFFF2CC, "0.00\"?\"", false);
-    fm.error = xl_format(wb, false, 0xF8CBAD, NULL, true);
-    fm.muted = xl_format(wb, false, 0xEDEDED, NULL, false);
+    xl_formats *fm = &bk->fm;
+    fm->header = xl_format(wb, true, 0xD9E1F2, NULL, true);
+    if (fm->header)
+        format_set_bottom(fm->header, LXW_BORDER_THIN);
+    fm->text = xl_format(wb, false, 0, NULL, false);
+    fm->wrap = xl_format(wb, false, 0, NULL, true);
+    fm->points = xl_format(wb, false, 0, "0.00", false);
+    fm->number = xl_format(wb, false, 0, "General", false);
+    fm->missing = xl_format(wb, false, 0xFFF2CC, "0.00\"?\"", false);
+    fm->error = xl_format(wb, false, 0xF8CBAD, NULL, true);
+    fm->muted = xl_format(wb, false, 0xEDEDED, NULL, false);
 
-    xl_sheet sheets[5];
-    memset(sheets, 0, sizeof sheets);
     static const char *const sheet_names[] = {"排名", "指标得分", "事实与佐证", "待核查", "修改记录"};
-    bool ok = true;
+    bk->ok = true;
     for (int i = 0; i < 5; i++) {
-        sheets[i].ws = workbook_add_worksheet(wb, sheet_names[i]);
-        ok = ok && sheets[i].ws != NULL;
+        bk->sheets[i].ws = workbook_add_worksheet(wb, sheet_names[i]);
+        bk->ok = bk->ok && bk->sheets[i].ws != NULL;
     }
-    if (ok) {
-        sheet_ranking(&sheets[0], &fm, run, ord);
-        sheet_points(&sheets[1], &fm, run, ord);
-        sheet_facts(&sheets[2], &fm, run, ord);
-        sheet_review(&sheets[3], &fm, run, ord);
-        sheet_overrides(&sheets[4], &fm, run);
+    if (bk->ok) {
+        sheet_ranking(&bk->sheets[0], fm, run, ord);
+        sheet_points(&bk->sheets[1], fm, run, ord);
+        facts_begin(&bk->sheets[2], fm, &bk->facts);
+    }
+    return KH_OK;
+}
+
+/* The 事实与佐证 rows of one item (complete), in display order. */
+static void xl_item(xl_book *bk, const kh_run_item *it)
+{
+    if (bk->ok)
+        facts_item(&bk->sheets[2], &bk->fm, &bk->facts, it);
+}
+
+/* The sheets after 事实与佐证, then close (and free) the workbook. */
+static int xl_close(xl_book *bk, const char *path, const kh_run *run, const size_t *ord,
+                    kh_error *err)
+{
+    if (bk->ok) {
+        facts_end(&bk->sheets[2], &bk->fm, &bk->facts);
+        sheet_review(&bk->sheets[3], &bk->fm, run, ord);
+        sheet_overrides(&bk->sheets[4], &bk->fm, run);
     }
     lxw_error werr = LXW_NO_ERROR;
     for (int i = 0; i < 5 && werr == LXW_NO_ERROR; i++)
-        werr = sheets[i].err;
-    lxw_error cerr = workbook_close(wb); /* frees wb */
-    free(ord);
-    if (!ok)
+        werr = bk->sheets[i].err;
+    lxw_error cerr = workbook_close(bk->wb); /* frees wb */
+    bk->wb = NULL;
+    if (!bk->ok)
         return kh_error_set(err, KH_ENOMEM, path, 0, 0, "cannot add the worksheets");
     if (werr != LXW_NO_ERROR)
         return kh_error_set(err, KH_EIO, path, 0, 0, "writing a cell: %s", lxw_strerror(werr));
     if (cerr != LXW_NO_ERROR)
         return kh_error_set(err, KH_EIO, path, 0, 0, "%s", lxw_strerror(cerr));
     return KH_OK;
+}
+
+int kh_outputs_xlsx(const char *path, const kh_run *run, kh_error *err)
+{
+    if (!run || !run->scheme)
+        return kh_error_set(err, KH_EINVAL, path, 0, 0, "no run to write");
+    size_t *ord = display_order(run);
+    if (!ord)
+        return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
+    xl_book bk;
+    int rc = xl_open(&bk, path, run, ord, err);
+    if (rc == KH_OK) {
+        for (size_t i = 0; i < run->count; i++)
+            if (scored(kh_run_item_at(run, ord[i])))
+                xl_item(&bk, kh_run_full_item(run, ord[i])); /* the facts */
+        rc = xl_close(&bk, path, run, ord, err);
+    }
+    free(ord);
+    return rc;
 }
 
 /* ---- report.html ---- */
@@ -874,7 +940,7 @@ static void html_bar_chart(FILE *out, const kh_run *run, const size_t *ord, size
             top - 6, label_w, height - 6);
     int y = top;
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it))
             continue;
         const kh_report_score *s = it->score;
@@ -912,7 +978,7 @@ static void html_ranking(FILE *out, const kh_run *run, const size_t *ord)
           "<th>等次</th><th class=\"num\">待核查</th><th>文件</th></tr></thead><tbody>\n",
           out);
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         const kh_report_score *s = scored(it) ? it->score : NULL;
         char pts[32];
         fputs(s ? "<tr class=\"rank-row\">" : "<tr class=\"failed\">", out);
@@ -967,7 +1033,7 @@ static void html_heatmap(FILE *out, const kh_run *run, const size_t *ord)
     }
     fputs("<th class=\"num\">总分</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it))
             continue;
         const kh_report_score *s = it->score;
@@ -1066,9 +1132,9 @@ static void html_fact(FILE *out, const kh_run *run, const kh_run_item *it, const
     fputs("</div>", out);
 }
 
-static void html_district(FILE *out, const kh_run *run, size_t idx)
+/* The section of item idx; it is the item complete (kh_run_full_item). */
+static void html_district(FILE *out, const kh_run *run, size_t idx, const kh_run_item *it)
 {
-    const kh_run_item *it = kh_run_full_item(run, idx); /* facts, explanations */
     const kh_report_score *s = scored(it) ? it->score : NULL;
     char pts[32], mx[32];
     fprintf(out, "<article id=\"d%zu\"><h3>", idx + 1);
@@ -1177,7 +1243,7 @@ static void html_review(FILE *out, const kh_run *run, const size_t *ord)
     fputs("<table class=\"review\"><thead><tr><th>单位</th><th>指标</th><th>状态</th>"
           "<th>原因</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < run->count; i++) {
-        const kh_run_item *it = &run->items[ord[i]];
+        const kh_run_item *it = kh_run_item_at(run, ord[i]);
         if (!scored(it)) {
             fputs("<tr class=\"failed\"><td>", out);
             h(out, unit_label(it));
@@ -1259,15 +1325,13 @@ static void html_overrides(FILE *out, const kh_run *run)
     fputs("</tbody></table>\n", out);
 }
 
-int kh_outputs_report_html(FILE *out, const kh_run *run)
+/* report.html up to the sections of the reports (display order ord). */
+static void html_begin(FILE *out, const kh_run *run, const size_t *ord)
 {
     const kh_scheme *sc = run->scheme;
-    size_t *ord = display_order(run);
-    if (!ord)
-        return KH_ENOMEM;
     size_t nscored = 0, nfailed = 0;
     for (size_t i = 0; i < run->count; i++) {
-        if (scored(&run->items[i]))
+        if (scored(kh_run_item_at(run, i)))
             nscored++;
         else
             nfailed++;
@@ -1305,14 +1369,28 @@ int kh_outputs_report_html(FILE *out, const kh_run *run)
     fputs("</section>\n<section id=\"heatmap\"><h2>指标得分</h2>\n", out);
     html_heatmap(out, run, ord);
     fputs("</section>\n<section id=\"districts\"><h2>各单位详情</h2>\n", out);
-    for (size_t i = 0; i < run->count; i++)
-        html_district(out, run, ord[i]);
+}
+
+/* report.html after the sections of the reports. */
+static void html_end(FILE *out, const kh_run *run, const size_t *ord)
+{
     fputs("</section>\n<section id=\"review\"><h2>待核查</h2>\n", out);
     html_review(out, run, ord);
     fputs("</section>\n<section id=\"overrides\"><h2>修改记录</h2>\n", out);
     html_overrides(out, run);
     fputs("</section>\n<footer>由 kaohe " KH_VERSION_STRING " 生成。佐证为报告原文，行、列指原始文件中的位置。"
           "</footer>\n</body>\n</html>\n", out);
+}
+
+int kh_outputs_report_html(FILE *out, const kh_run *run)
+{
+    size_t *ord = display_order(run);
+    if (!ord)
+        return KH_ENOMEM;
+    html_begin(out, run, ord);
+    for (size_t i = 0; i < run->count; i++)
+        html_district(out, run, ord[i], kh_run_full_item(run, ord[i])); /* facts, explanations */
+    html_end(out, run, ord);
     free(ord);
     return ferror(out) ? KH_EIO : KH_OK;
 }
@@ -1372,53 +1450,73 @@ static int commit(const char *outdir, const char *name, const char *tmp, kh_erro
     return KH_OK;
 }
 
-typedef int (*stream_writer)(FILE *out, const kh_run *run);
+/* ---- the one pass: ranking.csv, kaohe.xlsx and report.html together ---- */
 
-static int write_stream(const char *outdir, const char *name, stream_writer fn,
-                        const kh_run *run, kh_error *err)
-{
+/* A file of OUTDIR while it is written: a temporary beside it. */
+typedef struct out_file {
+    const char *name;
     char tmp[4096];
-    int fd = make_temp(outdir, name, tmp, sizeof tmp, err);
+    FILE *f;          /* NULL for kaohe.xlsx (libxlsxwriter writes by name) */
+    bool exists;      /* tmp is on disk */
+    int rc;           /* KH_OK, or what went wrong writing it (err) */
+    kh_error err;
+} out_file;
+
+enum { OUT_CSV, OUT_XLSX, OUT_HTML, OUT_FILES };
+
+struct kh_outputs_writer {
+    const char *outdir;        /* borrowed */
+    const kh_run *run;         /* borrowed */
+    size_t *ord;               /* owned: display order */
+    out_file files[OUT_FILES];
+    xl_book book;
+    bool have_book;            /* book open: xl_close pending */
+};
+
+static int out_open(out_file *o, const char *outdir, const char *name, bool stream,
+                    kh_error *err)
+{
+    o->name = name;
+    int fd = make_temp(outdir, name, o->tmp, sizeof o->tmp, err);
     if (fd < 0)
         return fd;
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
+    o->exists = true;
+    if (!stream) {
         close(fd);
-        unlink(tmp);
-        return kh_error_set(err, KH_EIO, tmp, 0, 0, "cannot open: %s", strerror(errno));
+        return KH_OK;
     }
-    int rc = fn(f, run);
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        close(fd);
+        return kh_error_set(err, KH_EIO, o->tmp, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    return KH_OK;
+}
+
+/* Close the stream of o; rc is its writer's result. */
+static void out_finish(out_file *o, const char *outdir, int rc)
+{
     int e = 0;
-    if (fflush(f) != 0 || ferror(f))
+    if (fflush(o->f) != 0 || ferror(o->f))
         e = errno ? errno : EIO;
-    if (fclose(f) != 0 && !e)
+    if (fclose(o->f) != 0 && !e)
         e = errno ? errno : EIO;
-    if (rc != KH_OK || e) {
-        unlink(tmp);
-        return kh_error_set(err, rc == KH_ENOMEM ? KH_ENOMEM : KH_EIO, outdir, 0, 0,
-                            "cannot write %s: %s", name,
-                            rc == KH_ENOMEM ? "out of memory" : strerror(e ? e : EIO));
-    }
-    return commit(outdir, name, tmp, err);
+    o->f = NULL;
+    if (o->rc == KH_OK && (rc != KH_OK || e))
+        o->rc = kh_error_set(&o->err, rc == KH_ENOMEM ? KH_ENOMEM : KH_EIO, outdir, 0, 0,
+                             "cannot write %s: %s", o->name,
+                             rc == KH_ENOMEM ? "out of memory" : strerror(e ? e : EIO));
 }
 
-static int write_xlsx(const char *outdir, const kh_run *run, kh_error *err)
+size_t *kh_outputs_display_order(const kh_run *run)
 {
-    char tmp[4096];
-    int fd = make_temp(outdir, KH_OUTPUT_XLSX, tmp, sizeof tmp, err);
-    if (fd < 0)
-        return fd;
-    close(fd); /* libxlsxwriter writes the file by name */
-    int rc = kh_outputs_xlsx(tmp, run, err);
-    if (rc != KH_OK) {
-        unlink(tmp);
-        return rc;
-    }
-    return commit(outdir, KH_OUTPUT_XLSX, tmp, err);
+    return display_order(run);
 }
 
-int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err)
+int kh_outputs_open(kh_outputs_writer **out, const char *outdir, const kh_run *run,
+                    kh_error *err)
 {
+    *out = NULL;
     if (!outdir || !*outdir || !run || !run->scheme)
         return kh_error_set(err, KH_EINVAL, outdir, 0, 0, "no output directory or run");
     struct stat st;
@@ -1429,10 +1527,99 @@ int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err)
     } else if (!S_ISDIR(st.st_mode)) {
         return kh_error_set(err, KH_EIO, outdir, 0, 0, "not a directory");
     }
-    int rc = write_stream(outdir, KH_OUTPUT_RANKING_CSV, kh_outputs_ranking_csv, run, err);
-    if (rc == KH_OK)
-        rc = write_xlsx(outdir, run, err);
-    if (rc == KH_OK)
-        rc = write_stream(outdir, KH_OUTPUT_HTML, kh_outputs_report_html, run, err);
+    kh_outputs_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return kh_error_set(err, KH_ENOMEM, outdir, 0, 0, "out of memory");
+    w->outdir = outdir;
+    w->run = run;
+    int rc = KH_OK;
+    static const char *const names[OUT_FILES] = {KH_OUTPUT_RANKING_CSV, KH_OUTPUT_XLSX,
+                                                 KH_OUTPUT_HTML};
+    for (int k = 0; k < OUT_FILES && rc == KH_OK; k++)
+        rc = out_open(&w->files[k], outdir, names[k], k != OUT_XLSX, err);
+    if (rc == KH_OK && !(w->ord = display_order(run)))
+        rc = kh_error_set(err, KH_ENOMEM, outdir, 0, 0, "out of memory");
+    if (rc != KH_OK) {
+        kh_outputs_close(w);
+        return rc;
+    }
+    /* ranking.csv whole; the parts of the others before the reports' details */
+    out_file *csv = &w->files[OUT_CSV], *xl = &w->files[OUT_XLSX];
+    out_finish(csv, outdir, kh_outputs_ranking_csv(csv->f, run));
+    xl->rc = xl_open(&w->book, xl->tmp, run, w->ord, &xl->err);
+    w->have_book = xl->rc == KH_OK;
+    html_begin(w->files[OUT_HTML].f, run, w->ord);
+    *out = w;
+    return KH_OK;
+}
+
+int kh_outputs_pass(kh_outputs_writer *w,
+                    void (*each)(void *ctx, size_t i, const kh_run_item *it), void *ctx)
+{
+    const kh_run *run = w->run;
+    FILE *html = w->files[OUT_HTML].f;
+    for (size_t n = 0; n < run->count; n++) {
+        size_t i = w->ord[n];
+        const kh_run_item *it = kh_run_full_item(run, i); /* facts, explanations */
+        if (each)
+            each(ctx, i, it);
+        if (w->have_book)
+            xl_item(&w->book, it);
+        html_district(html, run, i, it);
+    }
+    if (w->have_book) {
+        out_file *xl = &w->files[OUT_XLSX];
+        xl->rc = xl_close(&w->book, xl->tmp, run, w->ord, &xl->err);
+        w->have_book = false;
+    }
+    html_end(html, run, w->ord);
+    out_finish(&w->files[OUT_HTML], w->outdir, ferror(html) ? KH_EIO : KH_OK);
+    for (int k = 0; k < OUT_FILES; k++)
+        if (w->files[k].rc != KH_OK)
+            return w->files[k].rc;
+    return KH_OK;
+}
+
+int kh_outputs_commit(kh_outputs_writer *w, kh_error *err)
+{
+    for (int k = 0; k < OUT_FILES; k++) {
+        out_file *o = &w->files[k];
+        if (o->rc != KH_OK) {
+            *err = o->err;
+            return o->rc;
+        }
+        o->exists = false; /* commit renames it, or removes it on failure */
+        int rc = commit(w->outdir, o->name, o->tmp, err);
+        if (rc != KH_OK)
+            return rc;
+    }
+    return KH_OK;
+}
+
+void kh_outputs_close(kh_outputs_writer *w)
+{
+    if (!w)
+        return;
+    if (w->have_book)
+        workbook_close(w->book.wb);
+    for (int k = 0; k < OUT_FILES; k++) {
+        if (w->files[k].f)
+            fclose(w->files[k].f);
+        if (w->files[k].exists)
+            unlink(w->files[k].tmp);
+    }
+    free(w->ord);
+    free(w);
+}
+
+int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err)
+{
+    kh_outputs_writer *w = NULL;
+    int rc = kh_outputs_open(&w, outdir, run, err);
+    if (rc != KH_OK)
+        return rc;
+    kh_outputs_pass(w, NULL, NULL);
+    rc = kh_outputs_commit(w, err);
+    kh_outputs_close(w);
     return rc;
 }

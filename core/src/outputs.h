@@ -26,6 +26,38 @@
  * naming the file; stops at the first failure. */
 int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err);
 
+/* The same in one pass over the run's items, for a caller that writes a
+ * document of its own in that pass (kaohe batch's results.json):
+ *
+ *   kh_outputs_open    creates outdir if needed and the three temporary
+ *                      files, writes ranking.csv whole and the parts of
+ *                      kaohe.xlsx and report.html that need no facts
+ *   kh_outputs_pass    for every item in display order (ranked by rank,
+ *                      failed last: kh_output_rank_order's order) takes the
+ *                      complete item (kh_run_full_item) once, hands it to
+ *                      each(ctx, i, it) when not NULL, writes its 事实与佐证
+ *                      rows and its report.html section; then finishes the
+ *                      files (not yet in place). Returns KH_OK or the first
+ *                      failure (its message comes with kh_outputs_commit)
+ *   kh_outputs_commit  renames ranking.csv, kaohe.xlsx, report.html into
+ *                      place in that order (each fsync'd), stopping at the
+ *                      first file that failed (err names it)
+ *   kh_outputs_close   frees the writer and removes what was not committed
+ *
+ * run (and what run->full hands out, until the next call) is borrowed and
+ * must outlive the writer. *out: caller owns; free with kh_outputs_close. */
+typedef struct kh_outputs_writer kh_outputs_writer;
+int kh_outputs_open(kh_outputs_writer **out, const char *outdir, const kh_run *run,
+                    kh_error *err);
+int kh_outputs_pass(kh_outputs_writer *w,
+                    void (*each)(void *ctx, size_t i, const kh_run_item *it), void *ctx);
+int kh_outputs_commit(kh_outputs_writer *w, kh_error *err);
+void kh_outputs_close(kh_outputs_writer *w); /* accepts NULL */
+
+/* The display order of the run's items (as kh_outputs_pass goes): caller
+ * frees; NULL when out of memory. */
+size_t *kh_outputs_display_order(const kh_run *run);
+
 /* The single writers, for callers that want one file (run borrowed). */
 
 /* ranking.csv: UTF-8 with BOM, CRLF, RFC 4180 quoting, columns 排名,单位,

@@ -17,6 +17,8 @@ char *kh_record_format_double(double v, char *buf, size_t size)
         snprintf(buf, size, signbit(v) ? "-0.0" : "0");
         return buf;
     }
+    if (kh_json__cents_text(v, true, buf, size)) /* what the search gives */
+        return buf;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
@@ -545,6 +547,29 @@ int kh_record_read(kh_record *out, const kh_jv *v, const kh_scheme *scheme,
     if (rd.rc != KH_OK)
         kh_record_clear(out);
     return rd.rc;
+}
+
+/* What a light parse leaves out: the fact entries (facts.entries) and the
+ * facts each indicator read (score.indicators[i].facts). */
+static bool skip_facts(void *ctx, int depth, const char *key)
+{
+    (void)ctx;
+    return (depth == 2 && strcmp(key, "entries") == 0) ||
+           (depth == 4 && strcmp(key, "facts") == 0);
+}
+
+int kh_record_parse_light(kh_record *out, const char *text, size_t len,
+                          const kh_scheme *scheme, kh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    kh_jv *v = NULL;
+    kh_jv_parse_opts opts = {skip_facts, NULL};
+    int rc = kh_jv_parse_ex(&v, text, len, &opts, err);
+    if (rc != KH_OK)
+        return rc;
+    rc = kh_record_read(out, v, scheme, err);
+    kh_jv_free(v);
+    return rc;
 }
 
 int kh_record_parse(kh_record *out, const char *text, size_t len,

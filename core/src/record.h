@@ -65,6 +65,13 @@ int kh_record_read(kh_record *out, const kh_jv *v, const kh_scheme *scheme,
 /* Parse text and read it. */
 int kh_record_parse(kh_record *out, const char *text, size_t len,
                     const kh_scheme *scheme, kh_error *err);
+/* The same without the facts: out->facts holds only the extraction errors
+ * and no indicator has its facts (the rest — unit, warnings, statuses,
+ * points, explanations, missing keys — is read as by kh_record_parse).
+ * The facts are still checked to be JSON, not read: for a summary of a
+ * record, which costs a third of reading it whole. */
+int kh_record_parse_light(kh_record *out, const char *text, size_t len,
+                          const kh_scheme *scheme, kh_error *err);
 
 /* Fact (de)serialisation, shared with the shard and cache files. */
 void kh_record_fact_write(kh_json *j, const kh_fact *f);

@@ -41,7 +41,8 @@ typedef struct kh_override_applied {
 
 typedef struct kh_run {
     const kh_scheme *scheme;
-    const kh_run_item *items;  /* in a deterministic order (sorted by path) */
+    const kh_run_item *items;  /* in a deterministic order (sorted by path);
+                                  NULL when the run gives them through item */
     size_t count;
     const kh_override_applied *overrides;
     size_t overrides_count;
@@ -57,14 +58,27 @@ typedef struct kh_run {
      * until the next call. */
     const kh_run_item *(*full)(void *full_ctx, size_t i);
     void *full_ctx;
+    /* When items is NULL: item i (light as above when full is set) is
+     * item(item_ctx, i); the item, its score and facts are valid until the
+     * next call of item, its strings (path, unit, unit code and note,
+     * error, the score's unit and grade) as long as the run. kaohe batch
+     * keeps compact summaries, not items (batch_summary.h). */
+    const kh_run_item *(*item)(void *item_ctx, size_t i);
+    void *item_ctx;
 } kh_run;
+
+/* Item i: run->items[i], or what run->item gives. */
+static inline const kh_run_item *kh_run_item_at(const kh_run *run, size_t i)
+{
+    return run->items ? &run->items[i] : run->item(run->item_ctx, i);
+}
 
 /* Item i complete with its facts and explanations: run->items[i], or what
  * run->full gives (the light item if that fails). */
 static inline const kh_run_item *kh_run_full_item(const kh_run *run, size_t i)
 {
     const kh_run_item *it = run->full ? run->full(run->full_ctx, i) : NULL;
-    return it ? it : &run->items[i];
+    return it ? it : kh_run_item_at(run, i);
 }
 
 #endif
