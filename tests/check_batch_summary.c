@@ -119,17 +119,7 @@ static char *slurp(const char *dir, const char *name, size_t *len)
 {
     char p[600];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", p);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq((long)fread(buf, 1, (size_t)n, f), n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return kh_test_slurp(p, len);
 }
 
 static void remove_dir(const char *dir)

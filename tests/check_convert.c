@@ -20,27 +20,13 @@
 #include "document_internal.h"
 #include "kaohe/document.h"
 #include "t2s.h"
+#include "kh_test_util.h"
 
 #define FIX(rel) KH_FIXTURES_DIR "/" rel
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define B(lit) lit, sizeof(lit) - 1
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static char *slurp(const char *path, size_t *len)
-{
-    struct stat st;
-    ck_assert_msg(stat(path, &st) == 0, "cannot stat %s", path);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    char *buf = malloc((size_t)st.st_size + 1);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, (size_t)st.st_size, f);
-    ck_assert_uint_eq(*len, (size_t)st.st_size);
-    fclose(f);
-    buf[*len] = '\0';
-    return buf;
-}
 
 static kh_document *load_ok(const char *path)
 {
@@ -212,7 +198,7 @@ END_TEST
 START_TEST(test_convert__html_source_lines)
 {
     size_t len;
-    char *raw = slurp(FIX("formats/wendeng-2024.html"), &len);
+    char *raw = kh_test_slurp(FIX("formats/wendeng-2024.html"), &len);
     /* decode the page ourselves to count its lines */
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     ck_assert(cd != (iconv_t)-1);
@@ -660,7 +646,7 @@ END_TEST
 START_TEST(test_convert__pdf_truncated)
 {
     size_t len;
-    char *raw = slurp(FIX("formats/wendeng-2024.pdf"), &len);
+    char *raw = kh_test_slurp(FIX("formats/wendeng-2024.pdf"), &len);
     mem_err("cut.pdf", raw, 400, "not a readable PDF: ");
     mem_err("tiny.pdf", B("%PDF-1.4\n%%EOF\n"), "not a readable PDF: ");
     free(raw);

@@ -19,6 +19,7 @@
 #include <utf8proc.h>
 
 #include "kaohe/document.h"
+#include "kh_test_util.h"
 
 #define FIX(rel) KH_FIXTURES_DIR "/" rel
 
@@ -33,21 +34,6 @@
 #endif
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static char *slurp(const char *path, size_t *len)
-{
-    struct stat st;
-    ck_assert_msg(stat(path, &st) == 0, "cannot stat %s", path);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    char *buf = malloc((size_t)st.st_size + 1);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, (size_t)st.st_size, f);
-    ck_assert_uint_eq(*len, (size_t)st.st_size);
-    fclose(f);
-    buf[*len] = '\0';
-    return buf;
-}
 
 static kh_document *load_ok(const char *path)
 {
@@ -122,7 +108,7 @@ START_TEST(test_document__decodes_every_encoding_to_the_same_text)
 {
     const struct enc_case *c = &enc_cases[_i];
     size_t want_len;
-    char *want_orig = slurp(FIX("reports/wendeng-2024.txt"), &want_len);
+    char *want_orig = kh_test_slurp(FIX("reports/wendeng-2024.txt"), &want_len);
     kh_document *ref = load_ok(FIX("reports/wendeng-2024.txt"));
     kh_document *doc = load_ok(c->file);
 

@@ -114,6 +114,26 @@ typedef struct kh_test_plugin {
     const char *const *keys;  /* NULL-terminated, for absent rows with key NULL */
 } kh_test_plugin;
 
+/* The whole file at path, NUL-terminated; its length in *len unless len is
+ * NULL. Fails the test when it cannot be read. Caller frees. */
+static inline char *kh_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert_msg(n >= 0, "cannot size %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_msg(fread(buf, 1, (size_t)n, f) == (size_t)n, "short read of %s", path);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
 /* s without ASCII whitespace and U+3000 (ideographic space). Caller frees. */
 static inline char *kh_test_squeeze(const char *s)
 {
