@@ -218,7 +218,7 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
         return 0;
     st->done_until = se;
     kh_match d, w;
-    if (khp_find(&st->k, st->dept, doc, ss, se, &d) &&
+    if (khp_find_dept_subject(&st->k, st->dept, doc, ss, se, &d) &&
         !khp_find(&st->k, st->whole, doc, d.end, se, &w))
         return 0; /* one department's training */
     int rc = do_hours(st, doc, run->sink, ss, se);
