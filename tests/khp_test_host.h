@@ -20,28 +20,41 @@
 
 #define FIX(rel) KH_FIXTURES_DIR "/" rel
 
-static void *t_alloc(void *ctx, size_t size) { (void)ctx; return malloc(size ? size : 1); }
-static void *t_realloc(void *ctx, void *p, size_t size)
+static inline void *t_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size ? size : 1);
+}
+static inline void *t_realloc(void *ctx, void *p, size_t size)
 {
     (void)ctx;
     return realloc(p, size ? size : 1);
 }
-static void t_free(void *ctx, void *p) { (void)ctx; free(p); }
-static void t_log(void *ctx, kh_log_level level, const char *fmt, ...)
+static inline void t_free(void *ctx, void *p) { (void)ctx; free(p); }
+static inline void t_log(void *ctx, kh_log_level level, const char *fmt, ...)
 {
     (void)ctx;
     (void)level;
     (void)fmt;
 }
-static int t_compile(void *ctx, const char *pattern, uint32_t flags, kh_re **out, char *err,
-                     size_t err_size)
+static inline int t_compile(void *ctx, const char *pattern, uint32_t flags, kh_re **out,
+                            char *err, size_t err_size)
 {
     (void)ctx;
     return kh_pattern_compile(pattern, flags, out, err, err_size);
 }
-static void t_re_free(void *ctx, kh_re *re) { (void)ctx; kh_pattern_free(re); }
+static inline void t_re_free(void *ctx, kh_re *re) { (void)ctx; kh_pattern_free(re); }
+/* Facts emitted since the test last reset it (tests run one at a time). */
+static size_t t_emitted;
+static inline int t_emit(kh_sink *sink, const kh_fact_emit *f)
+{
+    (void)sink;
+    (void)f;
+    t_emitted++;
+    return KH_PLUGIN_OK;
+}
 
-static kh_host test_host(void)
+static inline kh_host test_host(void)
 {
     kh_host h;
     memset(&h, 0, sizeof h);
@@ -57,10 +70,11 @@ static kh_host test_host(void)
     h.re_group = kh_pattern_group;
     h.re_free = t_re_free;
     h.sentence_bounds = kh_host__sentence_bounds;
+    h.emit = t_emit;
     return h;
 }
 
-static kh_doc doc_of(const char *text, size_t len)
+static inline kh_doc doc_of(const char *text, size_t len)
 {
     kh_doc d;
     memset(&d, 0, sizeof d);
@@ -72,7 +86,7 @@ static kh_doc doc_of(const char *text, size_t len)
 }
 
 /* The normalised text of a file (owned by the caller). */
-static char *normalised(const char *path, size_t *len)
+static inline char *normalised(const char *path, size_t *len)
 {
     kh_document *doc = NULL;
     kh_error err;
@@ -98,8 +112,8 @@ static const char *const reports[] = {
  * boundaries) where ls finds no literal: none of res[0 .. n) matches from
  * its start with the subject cut at its end. Returns the number of such
  * windows (a test asserts there were some). */
-static size_t check_lits_guard(const kh_host *h, const khp_litset *ls, kh_re *const *res,
-                               size_t n, const kh_doc *d)
+static inline size_t check_lits_guard(const kh_host *h, const khp_litset *ls,
+                                      kh_re *const *res, size_t n, const kh_doc *d)
 {
     size_t skipped = 0;
     for (size_t from = 0; from < d->len; from++) {
@@ -124,9 +138,9 @@ static size_t check_lits_guard(const kh_host *h, const khp_litset *ls, kh_re *co
 
 /* Each of the phrases is matched by one of res[0 .. n) and holds a literal
  * of ls. */
-static void check_lits_let_through(const kh_host *h, const khp_litset *ls,
-                                   kh_re *const *res, size_t n,
-                                   const char *const *phrases, size_t count)
+static inline void check_lits_let_through(const kh_host *h, const khp_litset *ls,
+                                          kh_re *const *res, size_t n,
+                                          const char *const *phrases, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         kh_doc d = doc_of(phrases[i], strlen(phrases[i]));
