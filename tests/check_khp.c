@@ -6,7 +6,8 @@
  *   - khp_litset_in(): a literal counts only when it lies wholly inside the
  *     window; khp_find/khp_has/khp_find_last and the clause splitter the
  *     litigation and review plugins share;
- *   - the literal sets khp_scope() checks before each scope pattern: over
+ *   - the literal sets khp_scope() checks before each scope pattern, and
+ *     khp_find_dept_subject() before KHP_PAT_DEPT_SUBJECT: over
  *     every window of the seed reports where the set says "none here", the
  *     pattern itself finds nothing either;
  *   - report.c's match_windowed(): the same match (start, end, groups) as
@@ -237,6 +238,10 @@ START_TEST(test_khp__scope_literal_sets_hold)
     check_set(&k, k.scope_court, &k.lits_court, &d, "court");
     check_set(&k, k.scope_prior, &k.lits_prior, &d, "prior");
     check_set(&k, k.scope_part, &k.lits_part, &d, "part");
+    kh_re *dept = khp_compile(&k, KHP_PAT_DEPT_SUBJECT);
+    ck_assert_ptr_nonnull(dept);
+    check_set(&k, dept, &k.lits_dept, &d, "dept subject");
+    khp_free_re(&k, &dept);
     khp_fini(&k);
     free(text);
 }
@@ -259,12 +264,17 @@ START_TEST(test_khp__scope_literal_sets_let_the_vetoes_through)
         {"审判机关", 5},          {"新收一审行政诉讼案件", 5}, {"去年的", 6},
         {"由", 6},                {"同比增长", 6},       {"某镇共", 7},
         {"社区", 7},
+        {"区市场监管局举办", 8},  {"执法大队对", 8},    {"综合执法队共", 8},
+        {"司法所全年", 8},        {"县医院开展", 8},    {"调解中心联合各镇组织", 8},
+        {"某公司承办", 8},        {"实验学校牵头", 8},  {"城关派出所累计", 8},
     };
+    kh_re *dept = khp_compile(&k, KHP_PAT_DEPT_SUBJECT);
+    ck_assert_ptr_nonnull(dept);
     const khp_litset *sets[] = {&k.lits_target, &k.lits_require, &k.lits_multiyear,
                                 &k.lits_partial, &k.lits_month, &k.lits_court,
-                                &k.lits_prior, &k.lits_part};
+                                &k.lits_prior, &k.lits_part, &k.lits_dept};
     kh_re *res[] = {k.scope_target, k.scope_require, k.scope_multiyear, k.scope_partial,
-                    k.scope_month, k.scope_court, k.scope_prior, k.scope_part};
+                    k.scope_month, k.scope_court, k.scope_prior, k.scope_part, dept};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         kh_doc d = doc_of(cases[i].text, strlen(cases[i].text));
         kh_match m;
@@ -272,7 +282,10 @@ START_TEST(test_khp__scope_literal_sets_let_the_vetoes_through)
                       "case %zu: the pattern itself does not match", i);
         ck_assert_msg(khp_litset_in(sets[cases[i].which], &d, 0, d.len),
                       "case %zu (\"%s\"): no literal of its set", i, cases[i].text);
+        if (cases[i].which == 8)
+            ck_assert(khp_find_dept_subject(&k, dept, &d, 0, d.len, &m));
     }
+    khp_free_re(&k, &dept);
     khp_fini(&k);
 }
 END_TEST

@@ -58,6 +58,10 @@ static const char *const LITS_MONTH[] = {"月", NULL};
 static const char *const LITS_COURT[] = {"法院", "一审行政", "审判机关", NULL};
 static const char *const LITS_PRIOR[] = {"年", "由", "从", "比", NULL};
 static const char *const LITS_PART[] = {"镇", "街道", "乡", "社区", "村", NULL};
+/* KHP_PAT_DEPT_SUBJECT begins with 局, 大队, 支队, 中队, 执法队, 中心, 医院,
+ * 学校, 公司, 司法所 or 派出所 */
+static const char *const LITS_DEPT[] = {"局", "队", "中心", "医院", "学校", "公司", "所",
+                                        NULL};
 
 void khp_litset_init(khp_litset *ls, const char *const *lits)
 {
@@ -130,6 +134,7 @@ int khp_init(khp *k, const kh_host *host, const char *name)
     khp_litset_init(&k->lits_court, LITS_COURT);
     khp_litset_init(&k->lits_prior, LITS_PRIOR);
     khp_litset_init(&k->lits_part, LITS_PART);
+    khp_litset_init(&k->lits_dept, LITS_DEPT);
     return KH_PLUGIN_OK;
 }
 
@@ -442,6 +447,16 @@ bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b)
 {
     kh_match m;
     return khp_find(k, re, doc, a, b, &m);
+}
+
+bool khp_find_dept_subject(const khp *k, kh_re *dept, const kh_doc *doc, size_t a,
+                           size_t b, kh_match *m)
+{
+    /* a match lies in [a, b): without one of the literals it begins with
+     * there, the (costly: no first character to look for) search is moot */
+    if (a >= b || !khp_litset_in(&k->lits_dept, doc, a, b))
+        return false;
+    return khp_find(k, dept, doc, a, b, m);
 }
 
 bool khp_find_last(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,

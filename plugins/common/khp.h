@@ -51,6 +51,7 @@ typedef struct khp {
     /* the literals each scope pattern needs (see khp.c) */
     khp_litset lits_target, lits_require, lits_multiyear, lits_partial,
         lits_month, lits_court, lits_prior, lits_part;
+    khp_litset lits_dept;  /* for khp_find_dept_subject() */
     const char *year_text; /* document the cached year belongs to */
     size_t year_len;
     char year_head[64];    /* its first bytes: a new document at a reused
@@ -144,6 +145,11 @@ bool khp_litset_in(const khp_litset *ls, const kh_doc *doc, size_t from, size_t 
  * *m filled; false for none, a matcher error, or a >= b. */
 bool khp_find(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b,
               kh_match *m);
+/* khp_find() of a pattern compiled from KHP_PAT_DEPT_SUBJECT, without the
+ * PCRE2 call where [a, b) holds none of the literals its matches begin
+ * with (most sentences). */
+bool khp_find_dept_subject(const khp *k, kh_re *dept, const kh_doc *doc, size_t a,
+                           size_t b, kh_match *m);
 /* khp_find() without the match. */
 bool khp_has(const khp *k, kh_re *re, const kh_doc *doc, size_t a, size_t b);
 /* The last of the matches of re found one after another in [a, b) (each

@@ -43,6 +43,8 @@ typedef struct legality_state {
     kh_re *adviser;     /* 法律顾问 / 律师 */
     kh_re *review_word; /* 合法性审 */
     kh_re *negation;    /* 未 / 不 / 没 before a coverage word */
+    khp_litset pct_lits;/* % 百分之: every match of rate and rate_pre holds
+                           one (their number is a PCT) */
     /* capture group indices, looked up once in init */
     int gv_num, gv_lg, go_num, go_obj2, gp_num, gr_num, gr_rt, gq_num, gi_cov;
 } legality_state;
@@ -266,6 +268,10 @@ static void scan_count_pass(scan_ctx *c, const kh_doc *doc, size_t ss, size_t se
 static void scan_rate(scan_ctx *c, const kh_doc *doc, size_t ss, size_t se)
 {
     legality_state *st = c->st;
+    /* both patterns' matches lie in [ss, se) and hold a PCT: % or 百分之,
+     * which one sentence in ten of those read here holds */
+    if (!khp_litset_in(&st->pct_lits, doc, ss, se))
+        return;
     kh_re *res[2] = {st->rate, st->rate_pre};
     int num_group[2] = {st->gr_num, st->gq_num};
     for (int i = 0; i < 2; i++) {
@@ -371,6 +377,8 @@ static int legality_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
+    static const char *const pct_lits[] = {"%", "百分之", NULL};
+    khp_litset_init(&st->pct_lits, pct_lits);
     st->anchor = khp_compile(&st->k, "合法性(?:审查|审核)");
     st->count_verb = khp_compile(&st->k,
         "(?<lg>合法性)?(?:审查|审核)(?:\\(审[查核]\\))?了?" GAP(40)

@@ -44,6 +44,9 @@ typedef struct lit_state {
     kh_re *lit_marker, *agent, *court, *gov, *above_always, *above_city;
     kh_re *growth, *growth_ok_end, *subset_end, *staff, *implied_veto;
     kh_re *target, *achieve, *head_prev, *case_verb, *level, *prior, *dept;
+    /* literals a sentence must hold for head_rate() / lost() to find
+     * anything (see there) */
+    khp_litset lits_head, lits_lost;
 } lit_state;
 
 /* kh_re members, for compile / free loops. */
@@ -249,6 +252,9 @@ static void head_rate(lit_run *r, size_t ss, size_t se)
     const kh_doc *doc = r->doc;
     kh_match m;
     kh_number n;
+    /* every match of the five patterns below holds 出庭 and lies in
+     * [ss, se): one sentence in six the plugin reads holds it */
+    if (!khp_litset_in(&st->lits_head, doc, ss, se)) return;
 
     /* 行政机关负责人出庭(应诉)率 … 100% */
     for (size_t p = ss; khp_find(&st->k, st->rate, doc, p, se, &m); p = m.end) {
@@ -462,6 +468,10 @@ static void lost(lit_run *r, size_t ss, size_t se)
     const kh_doc *doc = r->doc;
     kh_match m;
     kh_number n;
+    /* every match of lost, lost_zero and loss_rate holds 败诉, and a
+     * lost_qi figure counts only with lost_qi_tail (败诉) after it in its
+     * clause: all inside [ss, se), which one sentence in ten holds */
+    if (!khp_litset_in(&st->lits_lost, doc, ss, se)) return;
 
     /* 败诉1件 */
     for (size_t p = ss; khp_find(&st->k, st->lost, doc, p, se, &m); p = m.end) {
@@ -571,6 +581,9 @@ static int lit_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
+    static const char *const head[] = {"出庭", NULL}, *const lost_lits[] = {"败诉", NULL};
+    khp_litset_init(&st->lits_head, head);
+    khp_litset_init(&st->lits_lost, lost_lits);
     bool ok = true;
 #define COMPILE_ONE(name, pat) \
     if (ok && !(st->name = khp_compile(&st->k, pat))) ok = false;

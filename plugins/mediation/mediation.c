@@ -46,6 +46,7 @@ typedef struct mediation_state {
     kh_re *whole_unit;  /* 全区 / 全县 / 全市 / 各级 … : the subject is the unit */
     kh_re *screening;   /* 排查 / 受理: screened or received, not resolved */
     kh_re *success_word;/* 调解成功 / 成功调解 / 调处成功 */
+    khp_litset figure_lits; /* FIGURE_LITS: see on_anchor */
     int gs_num, gr_num, gr_obj, gt_num, gl_num, gb_num, gb_pre, gw_pre;
 } mediation_state;
 
@@ -55,6 +56,11 @@ typedef struct scan_ctx {
     size_t last_sentence;
     int rc;
 } scan_ctx;
+
+/* Every match of the five figure patterns holds one of these: success and
+ * resolve end in (?:件|起|宗), the three rates in PCT, which holds % or
+ * 百分之. */
+static const char *const figure_lits[] = {"件", "起", "宗", "%", "百分之", NULL};
 
 static const char *const mediation_provides[] = {
     "mediation.resolved", "mediation.success_rate", NULL};
@@ -214,6 +220,12 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
     if (ss == c->last_sentence)
         return 0;
     c->last_sentence = ss;
+    /* a match lies inside [ss, se) (the search starts at ss, the subject
+     * ends at se), so without a figure literal there none of the five
+     * patterns matches: one scan instead of five calls in three sentences
+     * of four */
+    if (!khp_litset_in(&c->st->figure_lits, doc, ss, se))
+        return 0;
     scan_success(c, doc, ss, se);
     scan_resolve(c, doc, ss, se);
     scan_rate(c, doc, ss, se);
@@ -248,6 +260,7 @@ static int mediation_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
+    khp_litset_init(&st->figure_lits, figure_lits);
     st->anchor = khp_compile(&st->k, "调解|调处|化解");
     st->success = khp_compile(&st->k,
         "(?:(?:调解|调处|化解)成功|成功(?:调解|调处|化解))了?(?!率)" GAP(20)

@@ -45,6 +45,7 @@ typedef struct normative_state {
     kh_re *review_word; /* 审查 (备案审查) */
     kh_re *timely;      /* 及时 */
     kh_re *among;       /* 其中 */
+    khp_litset file_lits; /* 备案 报备: see on_anchor */
     /* capture group indices, looked up once in init */
     int gvo_num, gvo_obj, gov_num, gvb_num, gis_num, gr_num, gr_term, gq_num, gi_cov,
         gu_num, guo_num;
@@ -56,6 +57,12 @@ typedef struct scan_ctx {
     size_t last_sentence;
     int rc;
 } scan_ctx;
+
+/* Every match of the eight figure patterns (filed_vo, filed_ov, filed_bare,
+ * rate, rate_pre, implied, unfiled, unfiled_ov) holds 备案 or 报备: the six
+ * with FILE_VERB through it (报送备案, 报备, 备案, 报送…备案), the others
+ * through (?:报送备案|报备|备案) or (?:报备|备案). */
+static const char *const file_lits[] = {"备案", "报备", NULL};
 
 static const char *const normative_provides[] = {
     "normative_docs.filed", "normative_docs.filing_rate", "normative_docs.unfiled",
@@ -310,6 +317,10 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss,
     if (ss == c->last_sentence)
         return 0;
     c->last_sentence = ss;
+    /* a match lies inside [ss, se) (every scan starts at ss, the subject
+     * ends at se); most sentences about 规范性文件 do not mention filing */
+    if (!khp_litset_in(&c->st->file_lits, doc, ss, se))
+        return 0;
     scan_filed(c, doc, ss, se);
     scan_rate(c, doc, ss, se);
     scan_implied(c, doc, ss, se);
@@ -346,6 +357,7 @@ static int normative_init(const kh_host *host, const char *config, void **state)
         host->free(host->ctx, st);
         return rc;
     }
+    khp_litset_init(&st->file_lits, file_lits);
     st->anchor = khp_compile(&st->k, DOCS "|(?:报备|备案)(?:及时)?率");
     st->filed_vo = khp_compile(&st->k,
         "(?:(?:制定|制发|出台|印发|发布|起草)(?:并|后|和)?)?"

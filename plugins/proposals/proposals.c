@@ -454,7 +454,7 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
     kh_match c;
     if (!khp_find(&st->k, st->ctx, doc, ss, se, &c))
         return 0; /* no 人大建议 / 政协提案 in this sentence */
-    if (khp_find(&st->k, st->dept, doc, ss, se, &c) &&
+    if (khp_find_dept_subject(&st->k, st->dept, doc, ss, se, &c) &&
         !khp_find(&st->k, st->whole, doc, c.end, se, &c))
         return 0; /* one department's proposals */
     int rc = do_rates(st, doc, run->sink, ss, ss, se);

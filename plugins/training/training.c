@@ -41,6 +41,7 @@ typedef struct tr_state {
     kh_re *bad;       /* trainees or activities that are not the key */
     kh_re *dept;      /* one department as the subject: 区市场监管局举办… */
     kh_re *whole;     /* 全区 全市 …: the whole unit named after a department */
+    khp_litset hours_lits; /* 学时 小时: every match of `hours` ends in one */
     size_t done_until;
 } tr_state;
 
@@ -72,6 +73,10 @@ static unsigned scope(tr_state *st, const kh_doc *doc, size_t anchor, size_t fs,
 static int do_hours(tr_state *st, const kh_doc *doc, kh_sink *sink, size_t ss, size_t se)
 {
     kh_match m, k;
+    /* no match of `hours` without 学时/小时 in [ss, se): nine sentences in
+     * ten are about training without stating hours */
+    if (!khp_litset_in(&st->hours_lits, doc, ss, se))
+        return KH_PLUGIN_OK;
     size_t pos = ss;
     while (pos < se && khp_find(&st->k, st->hours, doc, pos, se, &m)) {
         size_t ns = m.group_start[1], ue = m.end;
@@ -218,7 +223,7 @@ static int on_anchor(khp *k, const kh_doc *doc, const kh_match *m, size_t ss, si
         return 0;
     st->done_until = se;
     kh_match d, w;
-    if (khp_find(&st->k, st->dept, doc, ss, se, &d) &&
+    if (khp_find_dept_subject(&st->k, st->dept, doc, ss, se, &d) &&
         !khp_find(&st->k, st->whole, doc, d.end, se, &w))
         return 0; /* one department's training */
     int rc = do_hours(st, doc, run->sink, ss, se);
@@ -255,6 +260,8 @@ static int tr_init(const kh_host *host, const char *config, void **state)
         return rc;
     }
     khp *k = &st->k;
+    static const char *const hours_lits[] = {"学时", "小时", NULL};
+    khp_litset_init(&st->hours_lits, hours_lits);
     st->anchor = khp_compile(k, "学时|培训|轮训|参训|学法");
     st->hours = khp_compile(k, "(?<![0-9.第])(" NUM ")(?:个)?(学时|小时)");
     st->per_kw = khp_compile(k, "人均|每人|每名|平均每人|平均");
