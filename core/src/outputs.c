@@ -1582,18 +1582,27 @@ int kh_outputs_pass(kh_outputs_writer *w,
 
 int kh_outputs_commit(kh_outputs_writer *w, kh_error *err)
 {
+    /* A file that could not be written (kaohe.xlsx without libxlsxwriter,
+     * say) keeps the others from nothing: they are committed, and the first
+     * failure is returned. */
+    int first = KH_OK;
     for (int k = 0; k < OUT_FILES; k++) {
         out_file *o = &w->files[k];
-        if (o->rc != KH_OK) {
-            *err = o->err;
-            return o->rc;
+        kh_error e;
+        kh_error_clear(&e);
+        int rc = o->rc;
+        if (rc != KH_OK) {
+            e = o->err;
+        } else {
+            o->exists = false; /* commit renames it, or removes it on failure */
+            rc = commit(w->outdir, o->name, o->tmp, &e);
         }
-        o->exists = false; /* commit renames it, or removes it on failure */
-        int rc = commit(w->outdir, o->name, o->tmp, err);
-        if (rc != KH_OK)
-            return rc;
+        if (rc != KH_OK && first == KH_OK) {
+            first = rc;
+            *err = e;
+        }
     }
-    return KH_OK;
+    return first;
 }
 
 void kh_outputs_close(kh_outputs_writer *w)
