@@ -3,11 +3,14 @@
  * deep recursion, hostile error objects) each fail that run only, and the
  * next run is unaffected; the prelude helpers compute what docs/rules.md
  * says. Uses the private sandbox.h directly. */
+#define _GNU_SOURCE /* gettid, SIGEV_THREAD_ID: the watchdog tests */
 #include "kh_test_util.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -719,6 +722,201 @@ START_TEST(test_sandbox__prepare_and_inspect_callbacks)
 }
 END_TEST
 
+
+/* ---- the watchdog ----------------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* capture first: cap_inspect fills it */
+typedef struct run_ctx {
+    capture cap;
+    lua_Integer n;
+} run_ctx;
+
+static void set_n(lua_State *L, int index, void *ctx)
+{
+    lua_pushinteger(L, ((const run_ctx *)ctx)->n);
+    lua_setfield(L, index, "N");
+}
+
+/* Run a compiled chunk with N set; the result's number in *number. */
+static int run_n(kh_sandbox *sb, int id, lua_Integer n, double *number, char *msg, size_t size)
+{
+    lua_State *L = kh_sandbox__state(sb);
+    int top = lua_gettop(L);
+    kh_error err;
+    kh_error_clear(&err);
+    run_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.n = n;
+    int rc = kh_sandbox_run(sb, id, set_n, cap_inspect, &ctx, &err);
+    if (rc == KH_OK)
+        kh_sandbox_end(sb);
+    ck_assert_int_eq(lua_gettop(L), top);
+    *number = ctx.cap.number;
+    kh_error_format(&err, msg, size);
+    return rc;
+}
+
+static int compile(kh_sandbox *sb, const char *name, const char *src)
+{
+    int id;
+    kh_error err;
+    ck_assert_int_eq(kh_sandbox_compile(sb, name, src, strlen(src), &id, &err), KH_OK);
+    return id;
+}
+
+/* The timer is kept per sandbox and re-armed per run: runs with a tiny
+ * deadline — stopped by it, or ending right around it — back to back with
+ * ordinary runs. No signal of a stopped run may trip the next one. */
+START_TEST(test_sandbox__watchdog_tiny_deadlines_trip_no_normal_run)
+{
+    kh_sandbox *sb = new_sandbox(4000000000UL, 0, 60000);
+    int heavy = compile(sb, "heavy.lua",
+                        "local s = ('ab'):rep(2e4) while true do s = s:gsub('a', 'a') end");
+    int count = compile(sb, "count.lua", "local n = 0 for i = 1, N do n = n + i end return n");
+    char msg[256];
+    double v;
+    int tripped = 0, finished = 0;
+    for (int i = 0; i < 150; i++) {
+        kh_sandbox__set_timeout(sb, 1);
+        ck_assert_int_eq(run_n(sb, heavy, 0, &v, msg, sizeof msg), KH_ELIMIT);
+        ck_assert_str_eq(msg, "heavy.lua: time limit exceeded (1 ms)");
+        /* 0..58,000 iterations: some end before the deadline, some after */
+        int rc = run_n(sb, count, (i % 30) * 2000, &v, msg, sizeof msg);
+        if (rc == KH_OK) {
+            finished++;
+        } else {
+            ck_assert_int_eq(rc, KH_ELIMIT);
+            ck_assert_str_eq(msg, "count.lua: time limit exceeded (1 ms)");
+            tripped++;
+        }
+        kh_sandbox__set_timeout(sb, 60000);
+        rc = run_n(sb, count, 100000, &v, msg, sizeof msg);
+        ck_assert_msg(rc == KH_OK, "ordinary run %d: %s", i, msg);
+        ck_assert(v == 5000050000.0);
+    }
+    ck_assert_int_gt(finished, 0);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+/* A timer signal that is not the run's own (here from a timer of the test,
+ * aimed at this thread with the sandbox as its value, every 50 µs) only
+ * makes the hook read the clock: ordinary runs are not tripped, and the
+ * limits still hold. */
+START_TEST(test_sandbox__watchdog_stray_signals_trip_nothing)
+{
+    kh_sandbox *sb = new_sandbox(2000000, 0, 60000);
+    int count = compile(sb, "count.lua", "local n = 0 for i = 1, N do n = n + i end return n");
+    int spin = compile(sb, "spin.lua", "while true do end");
+    char msg[256];
+    double v;
+    ck_assert_int_eq(run_n(sb, count, 10, &v, msg, sizeof msg), KH_OK); /* installs */
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGRTMIN + 6;
+    sev.sigev_value.sival_ptr = sb;
+#ifdef sigev_notify_thread_id
+    sev.sigev_notify_thread_id = gettid();
+#else
+    sev._sigev_un._tid = gettid();
+#endif
+    timer_t t;
+    ck_assert_int_eq(timer_create(CLOCK_MONOTONIC, &sev, &t), 0);
+    struct itimerspec its = {{0, 50000}, {0, 50000}};
+    ck_assert_int_eq(timer_settime(t, 0, &its, NULL), 0);
+    for (int i = 0; i < 100; i++) {
+        int rc = run_n(sb, count, 100000, &v, msg, sizeof msg);
+        ck_assert_msg(rc == KH_OK, "run %d: %s", i, msg);
+        ck_assert(v == 5000050000.0);
+    }
+    ck_assert_int_eq(run_n(sb, spin, 0, &v, msg, sizeof msg), KH_ELIMIT);
+    ck_assert_str_eq(msg, "spin.lua: instruction limit exceeded (2000000)");
+    ck_assert_int_eq(timer_delete(t), 0);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+/* One call of `call` in a plain Lua state, in ms (valgrind or not). */
+static double one_call_ms(const char *setup, const char *call)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    ck_assert_int_eq(luaL_dostring(L, setup), LUA_OK);
+    ck_assert_int_eq(luaL_loadstring(L, call), LUA_OK);
+    double t0 = now_ms();
+    ck_assert_int_eq(lua_pcall(L, 0, 0, 0), LUA_OK);
+    double ms = now_ms() - t0;
+    lua_close(L);
+    return ms;
+}
+
+/* A loop of heavy C calls (6 VM instructions per call: the hook's own clock
+ * reads come ~160 calls apart, seconds) is stopped within a call or two of
+ * its deadline: string.rep and table.concat. */
+static void assert_c_loop_stopped(kh_sandbox *sb, const char *setup, const char *call)
+{
+    double one = one_call_ms(setup, call);
+    char src[512];
+    snprintf(src, sizeof src, "%s while true do %s end", setup, call);
+    int id = compile(sb, "loop.lua", src);
+    char msg[256];
+    double v;
+    double t0 = now_ms();
+    ck_assert_int_eq(run_n(sb, id, 0, &v, msg, sizeof msg), KH_ELIMIT);
+    double ms = now_ms() - t0;
+    ck_assert_str_eq(msg, "loop.lua: time limit exceeded (300 ms)");
+    ck_assert_msg(ms >= 300 && ms < 300 + 20 * one + 1000, "%s: stopped after %.0f ms (one call: %.1f ms)",
+                  call, ms, one);
+}
+
+START_TEST(test_sandbox__watchdog_stops_runaway_c_loops)
+{
+    kh_sandbox *sb = new_sandbox(4000000000UL, (size_t)96 << 20, 300);
+    assert_c_loop_stopped(sb, "t = {} for i = 1, 1e6 do t[i] = 'abcdefghij' end",
+                          "local s = table.concat(t)");
+    assert_c_loop_stopped(sb, "u = 'abcdefghij'", "local s = u:rep(2e6)");
+    /* and the next ordinary run is not affected */
+    kh_sandbox__set_timeout(sb, 60000);
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
+/* A POSIX timer is not inherited: a sandbox that ran (and made its timer)
+ * before a fork makes its own in the child, and the watchdog still stops a
+ * C-heavy loop there; the parent's timer still works afterwards. */
+START_TEST(test_sandbox__watchdog_after_fork)
+{
+    kh_sandbox *sb = new_sandbox(4000000000UL, (size_t)96 << 20, 300);
+    assert_unaffected(sb);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        kh_sandbox *other = new_sandbox(4000000000UL, 0, 60000);
+        assert_unaffected(other); /* a timer of the child's, maybe with the parent's id */
+        assert_c_loop_stopped(sb, "u = 'abcdefghij'", "local s = u:rep(2e6)");
+        assert_unaffected(other);
+        kh_sandbox_free(other);
+        kh_sandbox_free(sb);
+        _exit(0);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: status %d",
+                  status);
+    assert_c_loop_stopped(sb, "u = 'abcdefghij'", "local s = u:rep(2e6)");
+    kh_sandbox_free(sb);
+}
+END_TEST
+
 static Suite *kh_sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
@@ -740,6 +938,13 @@ static Suite *kh_sandbox_suite(void)
     tcase_add_test(tc, test_sandbox__costly_c_calls_refused);
     tcase_add_test(tc, test_sandbox__prelude_helpers);
     tcase_add_test(tc, test_sandbox__prepare_and_inspect_callbacks);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("watchdog");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_sandbox__watchdog_tiny_deadlines_trip_no_normal_run);
+    tcase_add_test(tc, test_sandbox__watchdog_stray_signals_trip_nothing);
+    tcase_add_test(tc, test_sandbox__watchdog_stops_runaway_c_loops);
+    tcase_add_test(tc, test_sandbox__watchdog_after_fork);
     suite_add_tcase(s, tc);
     return s;
 }

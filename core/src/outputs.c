@@ -10,12 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "json.h"  /* kh_format_double */
 #include "kaohe/kaohe.h"
 #include "overrides.h" /* the value text and record lookup of overrides */
 #include "table.h"     /* kh_display_width */
+#include "xlsxapi.h"   /* libxlsxwriter, loaded on first use */
 
 /* ---- shared helpers ---- */
 
@@ -229,6 +229,7 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
 #endif
 
 typedef struct xl_sheet {
+    const kh_xlsxapi *x;       /* borrowed from the xl_book */
     lxw_worksheet *ws;
     double width[XL_MAX_COLS]; /* widest content, in Excel character units */
     double cap[XL_MAX_COLS];   /* widest allowed (long text wraps) */
@@ -281,7 +282,7 @@ static void xl_str(xl_sheet *s, lxw_row_t row, lxw_col_t col, const char *text,
             text = cut;
         }
     }
-    xl_note(s, worksheet_write_string(s->ws, row, col, text, f));
+    xl_note(s, s->x->worksheet_write_string(s->ws, row, col, text, f));
     xl_track(s, col, text);
     free(cut);
 }
@@ -289,7 +290,7 @@ static void xl_str(xl_sheet *s, lxw_row_t row, lxw_col_t col, const char *text,
 static void xl_num(xl_sheet *s, lxw_row_t row, lxw_col_t col, double v, lxw_format *f,
                    bool points)
 {
-    xl_note(s, worksheet_write_number(s->ws, row, col, v, f));
+    xl_note(s, s->x->worksheet_write_number(s->ws, row, col, v, f));
     if (col < XL_MAX_COLS && s->cap[col] > 0 && s->width[col] >= s->cap[col])
         return; /* the column is as wide as it gets */
     char buf[64];
@@ -316,11 +317,11 @@ static void xl_finish(xl_sheet *s, size_t ncols, lxw_row_t last_row, lxw_col_t f
         double w = s->width[c] < 6 ? 6 : s->width[c];
         if (s->cap[c] > 0 && w > s->cap[c])
             w = s->cap[c];
-        xl_note(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL));
+        xl_note(s, s->x->worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL));
     }
-    worksheet_freeze_panes(s->ws, 1, freeze_cols);
+    s->x->worksheet_freeze_panes(s->ws, 1, freeze_cols);
     if (!s->filtered && ncols && last_row > 0)
-        xl_note(s, worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
+        xl_note(s, s->x->worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
     (void)fm;
 }
 
@@ -330,27 +331,27 @@ static void xl_finish(xl_sheet *s, size_t ncols, lxw_row_t last_row, lxw_col_t f
 static void xl_filter(xl_sheet *s, size_t ncols, lxw_row_t last_row)
 {
     if (ncols && last_row > 0)
-        xl_note(s, worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
+        xl_note(s, s->x->worksheet_autofilter(s->ws, 0, 0, last_row, (lxw_col_t)(ncols - 1)));
     s->filtered = true;
 }
 
-static lxw_format *xl_format(lxw_workbook *wb, bool bold, lxw_color_t bg, const char *num,
-                             bool wrap)
+static lxw_format *xl_format(const kh_xlsxapi *x, lxw_workbook *wb, bool bold, lxw_color_t bg,
+                             const char *num, bool wrap)
 {
-    lxw_format *f = workbook_add_format(wb);
+    lxw_format *f = x->workbook_add_format(wb);
     if (!f)
         return NULL;
-    format_set_font_name(f, "等线");
-    format_set_font_size(f, 11);
-    format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
+    x->format_set_font_name(f, "等线");
+    x->format_set_font_size(f, 11);
+    x->format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (bold)
-        format_set_bold(f);
+        x->format_set_bold(f);
     if (bg)
-        format_set_bg_color(f, bg);
+        x->format_set_bg_color(f, bg);
     if (num)
-        format_set_num_format(f, num);
+        x->format_set_num_format(f, num);
     if (wrap)
-        format_set_text_wrap(f);
+        x->format_set_text_wrap(f);
     return f;
 }
 
@@ -692,6 +693,7 @@ static void sheet_overrides(xl_sheet *s, const xl_formats *fm, const kh_run *run
 
 /* kaohe.xlsx while it is written: its formats and sheets. */
 typedef struct xl_book {
+    kh_xlsxapi api;    /* libxlsxwriter's functions (the sheets point here) */
     lxw_workbook *wb;
     xl_formats fm;
     xl_sheet sheets[5];
@@ -699,12 +701,16 @@ typedef struct xl_book {
     xl_facts facts;
 } xl_book;
 
-/* Create the workbook at path and write the sheets before 事实与佐证 (and its
- * header). KH_OK, or KH_EIO / KH_ENOMEM with err set (nothing to close). */
+/* Load libxlsxwriter, create the workbook at path and write the sheets
+ * before 事实与佐证 (and its header). KH_OK, or KH_ENOTFOUND (libxlsxwriter
+ * missing) / KH_EIO / KH_ENOMEM with err set (nothing to close). */
 static int xl_open(xl_book *bk, const char *path, const kh_run *run, const size_t *ord,
                    kh_error *err)
 {
     memset(bk, 0, sizeof *bk);
+    int rc = kh_xlsxapi_load(&bk->api, path, err);
+    if (rc != KH_OK)
+        return rc;
     /* libxlsxwriter prints its own errors on stderr: find out first whether
      * the file can be written, and say so the kaohe way. */
     FILE *probe = fopen(path, "wb");
@@ -721,7 +727,7 @@ static int xl_open(xl_book *bk, const char *path, const kh_run *run, const size_
                  slash ? path : ".");
         wo.tmpdir = slash == path ? "/" : tmpdir;
     }
-    lxw_workbook *wb = workbook_new_opt(path, &wo);
+    lxw_workbook *wb = bk->api.workbook_new_opt(path, &wo);
     if (!wb)
         return kh_error_set(err, KH_EIO, path, 0, 0, "cannot create the workbook");
     bk->wb = wb;
@@ -731,24 +737,25 @@ static int xl_open(xl_book *bk, const char *path, const kh_run *run, const size_
     props.author = "kaohe";
     props.comments = "kaohe " KH_VERSION_STRING;
     props.created = KH_OUTPUT_XLSX_CREATED; /* not the clock: reproducible bytes */
-    workbook_set_properties(wb, &props);
+    bk->api.workbook_set_properties(wb, &props);
 
     xl_formats *fm = &bk->fm;
-    fm->header = xl_format(wb, true, 0xD9E1F2, NULL, true);
+    fm->header = xl_format(&bk->api, wb, true, 0xD9E1F2, NULL, true);
     if (fm->header)
-        format_set_bottom(fm->header, LXW_BORDER_THIN);
-    fm->text = xl_format(wb, false, 0, NULL, false);
-    fm->wrap = xl_format(wb, false, 0, NULL, true);
-    fm->points = xl_format(wb, false, 0, "0.00", false);
-    fm->number = xl_format(wb, false, 0, "General", false);
-    fm->missing = xl_format(wb, false, 0xFFF2CC, "0.00\"?\"", false);
-    fm->error = xl_format(wb, false, 0xF8CBAD, NULL, true);
-    fm->muted = xl_format(wb, false, 0xEDEDED, NULL, false);
+        bk->api.format_set_bottom(fm->header, LXW_BORDER_THIN);
+    fm->text = xl_format(&bk->api, wb, false, 0, NULL, false);
+    fm->wrap = xl_format(&bk->api, wb, false, 0, NULL, true);
+    fm->points = xl_format(&bk->api, wb, false, 0, "0.00", false);
+    fm->number = xl_format(&bk->api, wb, false, 0, "General", false);
+    fm->missing = xl_format(&bk->api, wb, false, 0xFFF2CC, "0.00\"?\"", false);
+    fm->error = xl_format(&bk->api, wb, false, 0xF8CBAD, NULL, true);
+    fm->muted = xl_format(&bk->api, wb, false, 0xEDEDED, NULL, false);
 
     static const char *const sheet_names[] = {"排名", "指标得分", "事实与佐证", "待核查", "修改记录"};
     bk->ok = true;
     for (int i = 0; i < 5; i++) {
-        bk->sheets[i].ws = workbook_add_worksheet(wb, sheet_names[i]);
+        bk->sheets[i].x = &bk->api;
+        bk->sheets[i].ws = bk->api.workbook_add_worksheet(wb, sheet_names[i]);
         bk->ok = bk->ok && bk->sheets[i].ws != NULL;
     }
     if (bk->ok) {
@@ -778,14 +785,14 @@ static int xl_close(xl_book *bk, const char *path, const kh_run *run, const size
     lxw_error werr = LXW_NO_ERROR;
     for (int i = 0; i < 5 && werr == LXW_NO_ERROR; i++)
         werr = bk->sheets[i].err;
-    lxw_error cerr = workbook_close(bk->wb); /* frees wb */
+    lxw_error cerr = bk->api.workbook_close(bk->wb); /* frees wb */
     bk->wb = NULL;
     if (!bk->ok)
         return kh_error_set(err, KH_ENOMEM, path, 0, 0, "cannot add the worksheets");
     if (werr != LXW_NO_ERROR)
-        return kh_error_set(err, KH_EIO, path, 0, 0, "writing a cell: %s", lxw_strerror(werr));
+        return kh_error_set(err, KH_EIO, path, 0, 0, "writing a cell: %s", bk->api.lxw_strerror(werr));
     if (cerr != LXW_NO_ERROR)
-        return kh_error_set(err, KH_EIO, path, 0, 0, "%s", lxw_strerror(cerr));
+        return kh_error_set(err, KH_EIO, path, 0, 0, "%s", bk->api.lxw_strerror(cerr));
     return KH_OK;
 }
 
@@ -1547,6 +1554,8 @@ int kh_outputs_open(kh_outputs_writer **out, const char *outdir, const kh_run *r
     out_file *csv = &w->files[OUT_CSV], *xl = &w->files[OUT_XLSX];
     out_finish(csv, outdir, kh_outputs_ranking_csv(csv->f, run));
     xl->rc = xl_open(&w->book, xl->tmp, run, w->ord, &xl->err);
+    if (xl->rc == KH_ENOTFOUND) /* no libxlsxwriter: name the file, not its temporary */
+        snprintf(xl->err.file, sizeof xl->err.file, "%s/%s", outdir, KH_OUTPUT_XLSX);
     w->have_book = xl->rc == KH_OK;
     html_begin(w->files[OUT_HTML].f, run, w->ord);
     *out = w;
@@ -1582,18 +1591,27 @@ int kh_outputs_pass(kh_outputs_writer *w,
 
 int kh_outputs_commit(kh_outputs_writer *w, kh_error *err)
 {
+    /* A file that could not be written (kaohe.xlsx without libxlsxwriter,
+     * say) keeps the others from nothing: they are committed, and the first
+     * failure is returned. */
+    int first = KH_OK;
     for (int k = 0; k < OUT_FILES; k++) {
         out_file *o = &w->files[k];
-        if (o->rc != KH_OK) {
-            *err = o->err;
-            return o->rc;
+        kh_error e;
+        kh_error_clear(&e);
+        int rc = o->rc;
+        if (rc != KH_OK) {
+            e = o->err;
+        } else {
+            o->exists = false; /* commit renames it, or removes it on failure */
+            rc = commit(w->outdir, o->name, o->tmp, &e);
         }
-        o->exists = false; /* commit renames it, or removes it on failure */
-        int rc = commit(w->outdir, o->name, o->tmp, err);
-        if (rc != KH_OK)
-            return rc;
+        if (rc != KH_OK && first == KH_OK) {
+            first = rc;
+            *err = e;
+        }
     }
-    return KH_OK;
+    return first;
 }
 
 void kh_outputs_close(kh_outputs_writer *w)
@@ -1601,7 +1619,7 @@ void kh_outputs_close(kh_outputs_writer *w)
     if (!w)
         return;
     if (w->have_book)
-        workbook_close(w->book.wb);
+        w->book.api.workbook_close(w->book.wb);
     for (int k = 0; k < OUT_FILES; k++) {
         if (w->files[k].f)
             fclose(w->files[k].f);

@@ -40,8 +40,10 @@ int kh_outputs_write(const char *outdir, const kh_run *run, kh_error *err);
  *                      files (not yet in place). Returns KH_OK or the first
  *                      failure (its message comes with kh_outputs_commit)
  *   kh_outputs_commit  renames ranking.csv, kaohe.xlsx, report.html into
- *                      place in that order (each fsync'd), stopping at the
- *                      first file that failed (err names it)
+ *                      place in that order (each fsync'd); a file that
+ *                      failed is skipped (an earlier version stays), the
+ *                      others are committed, and the first failure is
+ *                      returned (err names it)
  *   kh_outputs_close   frees the writer and removes what was not committed
  *
  * run (and what run->full hands out, until the next call) is borrowed and

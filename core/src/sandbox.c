@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,28 @@
  * collection only when the state grew by this much since the last one, or
  * by a quarter of the memory limit if that is less. */
 #define COLLECT_EVERY ((size_t)1024 * 1024)
+
+/* The wall-clock watchdog (see "watchdog" below): Linux only. */
+#if defined(__linux__) && defined(SIGEV_THREAD_ID) && defined(SA_SIGINFO)
+#define HAVE_WATCHDOG 1
+#define WATCHDOG_SIGNAL_OFFSET 6
+#endif
+
+/* The watchdog's timer, kept per sandbox and re-armed per run (see
+ * "watchdog" below). */
+typedef struct watchdog {
+    unsigned long thread;  /* serial of the thread it was set up for; 0: none */
+    unsigned long process; /* fork generation of the process it was set up in */
+    int armed;             /* during a run: the timer is armed */
+#ifdef HAVE_WATCHDOG
+    int has_timer;         /* timer is valid (in process `process`) */
+    int unblock;           /* the signal is blocked on that thread: unblock it
+                            * for each run */
+    timer_t timer;
+    sigset_t saved_mask;
+    kh_sandbox *outer;     /* the thread's running sandbox before this run */
+#endif
+} watchdog;
 
 /* TRIP_RESTART: a run on a heap holding earlier runs' garbage reached its
  * memory cap; it is abandoned and run again after a full collection. */
@@ -76,7 +99,9 @@ struct kh_sandbox {
     unsigned long mem_refusals;
     void *refused_ptr;       /* the last refused request */
     size_t refused_osize, refused_nsize;
-    volatile sig_atomic_t alarm; /* the watchdog timer fired this run */
+    volatile sig_atomic_t alarm; /* the watchdog's signal came; the hook
+                                  * reads the clock at once */
+    watchdog wd;
     /* The collection schedule (kh_sandbox_run). allocs counts the blocks
      * the allocator handed out; when it still equals allocs_collected the
      * heap holds nothing but what survived the last full collection. */
@@ -88,6 +113,7 @@ struct kh_sandbox {
 };
 
 static void sb_hook(lua_State *L, lua_Debug *ar);
+static void watchdog_free(kh_sandbox *sb);
 
 /* ---- allocator ---------------------------------------------------------- */
 
@@ -213,15 +239,22 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
         return;
     }
     if (sb->trip == TRIP_NONE) {
-        sb->executed += (unsigned long)sb->hook_count;
+        /* The watchdog's handler set the count to 1 without telling us: how
+         * many instructions ran since the previous call is not known (fewer
+         * than hook_count), so charge one. Only the clock decides whether
+         * the deadline passed: the signal merely makes us read it now, so a
+         * signal that is not this run's (see "watchdog") trips nothing. */
+        int nudged = sb->alarm;
+        sb->alarm = 0;
+        sb->executed += nudged ? 1UL : (unsigned long)sb->hook_count;
         if (sb->executed >= sb->limits.instructions)
             sb->trip = TRIP_INSTRUCTIONS;
-        else if (sb->alarm || deadline_passed(sb))
+        else if (deadline_passed(sb))
             sb->trip = TRIP_TIME;
         else {
             unsigned long left = sb->limits.instructions - sb->executed;
             int next = left < HOOK_CHUNK ? (int)left : HOOK_CHUNK;
-            if (next != sb->hook_count) {
+            if (nudged || next != sb->hook_count) {
                 sb->hook_count = next;
                 lua_sethook(L, sb_hook, hook_mask(sb), next);
             }
@@ -948,6 +981,7 @@ void kh_sandbox_free(kh_sandbox *sb)
 {
     if (!sb)
         return;
+    watchdog_free(sb);
     if (sb->L)
         lua_close(sb->L);
     for (size_t i = 0; i < sb->chunks_count; i++)
@@ -971,6 +1005,11 @@ void kh_sandbox_set_line_hook(kh_sandbox *sb, kh_sandbox_line_fn fn, void *ctx)
 size_t kh_sandbox_memory(const kh_sandbox *sb)
 {
     return sb->used;
+}
+
+void kh_sandbox__set_timeout(kh_sandbox *sb, unsigned timeout_ms)
+{
+    sb->limits.timeout_ms = timeout_ms ? timeout_ms : KH_SANDBOX_DEFAULT_TIMEOUT_MS;
 }
 
 const char *kh_sandbox_chunk_name(const kh_sandbox *sb, int id)
@@ -1170,37 +1209,86 @@ int kh_sandbox_add_library(kh_sandbox *sb, int id)
  * seconds between two reads. So each run also arms a one-shot POSIX timer
  * for its deadline, aimed at the running thread (SIGEV_THREAD_ID); its
  * signal handler only calls lua_sethook — which Lua allows in a signal
- * handler — to fire the hook on the next instruction, where the deadline is
- * seen. The overshoot is then one C call, which the guards above bound.
+ * handler — to fire the hook on the next instruction, where the clock is
+ * read. The overshoot is then one C call, which the guards above bound.
  *
- * The signal is SIGRTMIN + WATCHDOG_SIGNAL_OFFSET. Its handler is installed
- * on first use, only if the signal is at its default disposition; when the
- * embedding program uses that signal, runs fall back to the clock reads of
- * the hook. The signal is unblocked on the thread for the run and the timer
- * deleted before the run returns, so no signal outlives the run (a pending
- * one is delivered on the return from timer_delete, while the sandbox still
- * exists). */
-#if defined(__linux__) && defined(SIGEV_THREAD_ID) && defined(SA_SIGINFO)
-#define HAVE_WATCHDOG 1
-#define WATCHDOG_SIGNAL_OFFSET 6
+ * The signal is SIGRTMIN + WATCHDOG_SIGNAL_OFFSET. The timer is created
+ * once per sandbox and thread (and process: see below), with the thread id
+ * fetched once per thread; each run only arms it (timer_settime with the
+ * absolute deadline) and disarms it (timer_settime with zero): two system
+ * calls per run. When the timer is created, the handler is installed if the
+ * signal is at its default disposition (once per process: later it is
+ * ours); when the embedding program uses that signal, the sandbox's runs
+ * on that thread fall back to the clock reads of the hook. If the signal
+ * is blocked on the thread at that moment, it is unblocked for each run and
+ * the mask restored after it (two more calls per run); otherwise the mask
+ * is not touched.
+ *
+ * Why no signal outlives its run:
+ *  - The signal is thread-directed and not blocked on the thread during the
+ *    run. A pending, unblocked signal is delivered on the thread's next
+ *    return from the kernel. timer_settime cannot return while the timer's
+ *    expiry is being handled (the kernel waits for it), so a signal
+ *    generated before the disarm is queued by the time the disarming
+ *    timer_settime returns, and is delivered on that return — while the
+ *    run, and the sandbox, still expect it. After the return the timer is
+ *    disarmed and generates nothing.
+ *  - Even so, the handler acts only for the run in progress: it ignores the
+ *    signal unless the thread is inside a run of the sandbox the timer
+ *    belongs to (wd_running, a thread-local set before the arm and cleared
+ *    after the disarm; it never dereferences another pointer). And the
+ *    signal decides nothing by itself: sb->alarm, reset per run, only makes
+ *    the hook read the clock now, and the run stops only if its own
+ *    deadline has passed. A timer signal that came late (say, an embedder
+ *    blocked the signal on the thread between runs, so it stayed pending)
+ *    therefore trips no later run: it costs one early clock read.
+ *
+ * fork(): a POSIX timer is not inherited, and the child may create timers
+ * with the ids the parent's had. The child of every fork bumps
+ * wd_fork_generation and forgets its thread serial (a pthread_atfork
+ * handler), so a sandbox created before the fork sees, at its first run in
+ * the child, that its timer belongs to another process: it creates its own
+ * without deleting the parent's id. kaohe itself creates its rules after
+ * forking (batch workers) or does not score in the child (--isolate), but
+ * embedders may do otherwise. A sandbox run by another thread of the same
+ * process deletes its timer and makes one aimed at the new thread. */
+#ifdef HAVE_WATCHDOG
+#if defined(__GNUC__) || defined(__clang__)
+/* Read by the signal handler: static TLS, never allocated lazily. */
+#define WD_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+#else
+#define WD_TLS _Thread_local
 #endif
 
-typedef struct watchdog {
-    int armed;
-#ifdef HAVE_WATCHDOG
-    timer_t timer;
-    sigset_t saved_mask;
-#endif
-} watchdog;
+/* This thread's serial (unique in the process; 0: not yet given) and id. */
+static WD_TLS unsigned long wd_serial;
+static WD_TLS pid_t wd_tid;
+/* The sandbox whose run this thread is in, with its timer armed. */
+static WD_TLS kh_sandbox *volatile wd_running;
+static atomic_ulong wd_serials;
+/* Bumped in the child of every fork (one thread there, no race; threads
+ * created later see it through pthread_create). */
+static unsigned long wd_fork_generation;
+static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
 
-#ifdef HAVE_WATCHDOG
+static void wd_atfork_child(void)
+{
+    wd_fork_generation++;
+    wd_serial = 0; /* the child's thread has another id */
+}
+
+static void wd_init_once(void)
+{
+    pthread_atfork(NULL, NULL, wd_atfork_child);
+}
+
 static void watchdog_handler(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
     (void)uc;
-    if (!info || info->si_code != SI_TIMER || !info->si_value.sival_ptr)
+    kh_sandbox *sb = wd_running;
+    if (!sb || !info || info->si_code != SI_TIMER || info->si_value.sival_ptr != sb)
         return;
-    kh_sandbox *sb = info->si_value.sival_ptr;
     sb->alarm = 1;
     lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT | (lua_gethookmask(sb->L) & LUA_MASKLINE), 1);
 }
@@ -1222,59 +1310,107 @@ static int watchdog_handler_installed(int sig)
     sigemptyset(&sa.sa_mask);
     return sigaction(sig, &sa, NULL) == 0;
 }
-#endif
 
-/* Arm the timer for sb->deadline; without it the hook's clock reads remain. */
-static void watchdog_arm(watchdog *w, kh_sandbox *sb)
+/* The first run of sb on this thread (in this process): a timer aimed at
+ * the thread, or none (the hook's clock reads remain). */
+static void watchdog_setup(kh_sandbox *sb, unsigned long self)
 {
-    w->armed = 0;
-    sb->alarm = 0;
-#ifdef HAVE_WATCHDOG
+    watchdog *w = &sb->wd;
+    if (w->has_timer && w->process == wd_fork_generation)
+        timer_delete(w->timer); /* aimed at another thread of this process */
+    w->has_timer = 0; /* a timer of a parent process is not ours to delete */
+    w->thread = self;
+    w->process = wd_fork_generation;
     int sig = SIGRTMIN + WATCHDOG_SIGNAL_OFFSET;
     if (sig > SIGRTMAX || !watchdog_handler_installed(sig))
         return;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    if (pthread_sigmask(SIG_UNBLOCK, &set, &w->saved_mask) != 0)
+    sigset_t mask;
+    if (pthread_sigmask(SIG_BLOCK, NULL, &mask) != 0)
         return;
+    w->unblock = sigismember(&mask, sig) == 1;
     struct sigevent sev;
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = sig;
     sev.sigev_value.sival_ptr = sb;
 #ifdef sigev_notify_thread_id
-    sev.sigev_notify_thread_id = gettid();
+    sev.sigev_notify_thread_id = wd_tid;
 #else
-    sev._sigev_un._tid = gettid();
+    sev._sigev_un._tid = wd_tid;
 #endif
-    if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer) != 0) {
-        pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
-        return;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer) == 0)
+        w->has_timer = 1;
+}
+#endif
+
+/* Arm the timer for sb->deadline; without it the hook's clock reads remain. */
+static void watchdog_arm(kh_sandbox *sb)
+{
+    sb->alarm = 0;
+    sb->wd.armed = 0;
+#ifdef HAVE_WATCHDOG
+    watchdog *w = &sb->wd;
+    if (!wd_serial) {
+        pthread_once(&wd_once, wd_init_once);
+        wd_tid = gettid();
+        wd_serial = atomic_fetch_add(&wd_serials, 1) + 1;
     }
+    if (w->thread != wd_serial || w->process != wd_fork_generation)
+        watchdog_setup(sb, wd_serial);
+    if (!w->has_timer)
+        return;
+    int sig = SIGRTMIN + WATCHDOG_SIGNAL_OFFSET;
+    if (w->unblock) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        if (pthread_sigmask(SIG_UNBLOCK, &set, &w->saved_mask) != 0)
+            return;
+    }
+    w->outer = wd_running;
+    wd_running = sb;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     its.it_value = sb->deadline;
     if (timer_settime(w->timer, TIMER_ABSTIME, &its, NULL) != 0) {
-        timer_delete(w->timer);
-        pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
+        wd_running = w->outer;
+        if (w->unblock)
+            pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
         return;
     }
     w->armed = 1;
 #endif
 }
 
-/* Before the hook is cleared: a signal of this timer cannot arrive later. */
-static void watchdog_disarm(watchdog *w)
+/* Before the hook is cleared. A signal generated before the disarm is
+ * delivered on the return from timer_settime, still inside the run. */
+static void watchdog_disarm(kh_sandbox *sb)
 {
 #ifdef HAVE_WATCHDOG
+    watchdog *w = &sb->wd;
     if (!w->armed)
         return;
-    timer_delete(w->timer);
-    pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
+    struct itimerspec zero;
+    memset(&zero, 0, sizeof zero);
+    timer_settime(w->timer, 0, &zero, NULL);
+    wd_running = w->outer;
+    if (w->unblock)
+        pthread_sigmask(SIG_SETMASK, &w->saved_mask, NULL);
     w->armed = 0;
 #else
-    (void)w;
+    (void)sb;
+#endif
+}
+
+/* kh_sandbox_free: the timer, if this process made it. */
+static void watchdog_free(kh_sandbox *sb)
+{
+#ifdef HAVE_WATCHDOG
+    if (sb->wd.has_timer && sb->wd.process == wd_fork_generation)
+        timer_delete(sb->wd.timer);
+    sb->wd.has_timer = 0;
+#else
+    (void)sb;
 #endif
 }
 
@@ -1533,8 +1669,7 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
         sb->deadline.tv_sec++;
         sb->deadline.tv_nsec -= 1000000000L;
     }
-    watchdog wd;
-    watchdog_arm(&wd, sb);
+    watchdog_arm(sb);
 
     struct run_args a = {sb, id, prepare, inspect, ctx};
     int status;
@@ -1562,7 +1697,7 @@ int kh_sandbox_run(kh_sandbox *sb, int id, kh_sandbox_fn prepare,
         restartable = 0;
     }
 
-    watchdog_disarm(&wd);
+    watchdog_disarm(sb);
     lua_sethook(L, NULL, 0, 0);
 
     if (status == LUA_OK && sb->trip == TRIP_NONE) {

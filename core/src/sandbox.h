@@ -135,6 +135,10 @@ const char *kh_sandbox_chunk_name(const kh_sandbox *sb, int id);
 /* Bytes the state holds now (for tests and diagnostics). */
 size_t kh_sandbox_memory(const kh_sandbox *sb);
 
+/* Change the wall-clock limit of the next runs (for tests: the watchdog's
+ * timer is kept across runs with different deadlines). 0: the default. */
+void kh_sandbox__set_timeout(kh_sandbox *sb, unsigned timeout_ms);
+
 /* Round half away from zero to 2 decimals, decimal-aware: 13.475 → 13.48
  * although 13.475 is stored as 13.4749999…. The prelude's round2 and fmt use
  * the same rule. NaN and infinities are returned unchanged. */

@@ -137,6 +137,32 @@ class BatchTest(BatchCase):
         self.assertEqual(run("merge", "-o", self.out()).returncode, 2)
         self.assertEqual(run("verify", self.tmp).returncode, 2)          # no results.json
 
+    def test_without_libxlsxwriter_the_other_outputs_land(self):
+        """libxlsxwriter is dlopen'ed when kaohe.xlsx is written. A copy of
+        the binary naming a library no system has stands for a machine
+        without it: kaohe.xlsx is named as not written, with the library and
+        the reason, the other outputs land, and the batch exits 2."""
+        with open(BIN, "rb") as f:
+            image = f.read()
+        sonames = set(re.findall(rb"libxlsxwriter\.so\.\d+", image))
+        self.assertEqual(len(sonames), 1, sonames)
+        soname = sonames.pop()
+        missing = soname.replace(b"libxlsxwriter", b"libxlsxwriteX")  # same length
+        bad = os.path.join(self.tmp, "kaohe")
+        with open(bad, "wb") as f:
+            f.write(image.replace(soname, missing))
+        os.chmod(bad, 0o755)
+        out = self.out()
+        p = subprocess.run([bad, "batch", REPORTS, "-o", out, "-q", "--plugins", PLUGINS,
+                            "--rules", os.path.join(BUILD, "scoring-rules", "default")],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"kaohe: error: {out}/kaohe.xlsx: cannot be written: "
+                      f"{missing.decode()}: cannot open shared object file", p.stderr)
+        for name in ("results.json", "ranking.csv", "report.html"):
+            self.assertTrue(os.path.getsize(os.path.join(out, name)) > 0, name)
+        self.assertEqual(sorted(f for f in os.listdir(out) if "xlsx" in f), [])
+
     def test_seed_reports_into_outdir(self):
         out = self.out()
         p = self.batch(REPORTS, "-o", out, "-j", "2")
