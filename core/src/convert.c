@@ -50,8 +50,8 @@
  * open shared object file …").
  */
 #include "convert.h"
+#include "dl.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <iconv.h>
 #include <limits.h>
@@ -89,39 +89,17 @@
 #define KH_POPPLER_GLIB_SONAME "libpoppler-glib.so.8"
 #endif
 
-typedef struct dl_sym {
-    void *slot; /* where the function pointer goes */
-    const char *symbol;
-} dl_sym;
-
-/* dlopen soname and resolve syms into their slots. On failure KH_EINPUT
- * "cannot read <what>: <reason>" with err->file = name, and *dl is NULL. */
-static int dl_load(void **dl, const char *soname, const dl_sym *syms, size_t n,
+/* dlopen soname and resolve syms into their slots (dl.h). On failure
+ * KH_EINPUT "cannot read <what>: <reason>" with err->file = name, and *dl is
+ * NULL. */
+static int dl_load(void **dl, const char *soname, const kh_dl_sym *syms, size_t n,
                    const char *what, const char *name, kh_error *err)
 {
-    *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!*dl) {
-        const char *why = dlerror();
-        return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read %s: %s", what,
-                            why ? why : soname);
-    }
-    for (size_t i = 0; i < n; i++) {
-        void *f = dlsym(*dl, syms[i].symbol);
-        if (!f) {
-            dlclose(*dl);
-            *dl = NULL;
-            return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read %s: %s has no %s",
-                                what, soname, syms[i].symbol);
-        }
-        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
-    }
+    char why[256];
+    *dl = kh_dl_open(soname, syms, n, why, sizeof why);
+    if (!*dl)
+        return kh_error_set(err, KH_EINPUT, name, 0, 0, "cannot read %s: %s", what, why);
     return KH_OK;
-}
-
-static void dl_unload(void *dl)
-{
-    if (dl)
-        dlclose(dl); /* RTLD_NODELETE: stays mapped for the next document */
 }
 
 /* The libxml2 functions the HTML and DOCX conversions call. */
@@ -148,7 +126,7 @@ typedef struct xml_api {
 static int xml_open(xml_api *x, const char *what, const char *name, kh_error *err)
 {
     memset(x, 0, sizeof *x);
-    const dl_sym syms[] = {
+    const kh_dl_sym syms[] = {
         {&x->html_read_memory, "htmlReadMemory"},
         {&x->read_memory, "xmlReadMemory"},
         {&x->free_doc, "xmlFreeDoc"},
@@ -204,7 +182,7 @@ typedef struct zip_api {
 static int zip_open_api(zip_api *z, const char *name, kh_error *err)
 {
     memset(z, 0, sizeof *z);
-    const dl_sym syms[] = {
+    const kh_dl_sym syms[] = {
         {&z->error_init, "zip_error_init"},
         {&z->error_fini, "zip_error_fini"},
         {&z->error_strerror, "zip_error_strerror"},
@@ -1029,7 +1007,7 @@ done:
     if (d)
         x.free_doc(d);
     free(utf8);
-    dl_unload(x.dl);
+    kh_dl_close(x.dl);
     return rc;
 }
 
@@ -1279,7 +1257,7 @@ static int convert_docx(kh_converted *out, const char *name, const unsigned char
         return rc;
     rc = xml_open(&x, "DOCX documents", name, err);
     if (rc != KH_OK) {
-        dl_unload(z.dl);
+        kh_dl_close(z.dl);
         return rc;
     }
     z.error_init(&ze);
@@ -1385,8 +1363,8 @@ done:
     if (za)
         z.discard(za); /* read-only: nothing to write back */
     z.error_fini(&ze);
-    dl_unload(x.dl);
-    dl_unload(z.dl);
+    kh_dl_close(x.dl);
+    kh_dl_close(z.dl);
     return rc;
 }
 
@@ -1528,7 +1506,7 @@ typedef struct poppler_api {
 
 static void poppler_close(poppler_api *p)
 {
-    dl_unload(p->dl);
+    kh_dl_close(p->dl);
     memset(p, 0, sizeof *p);
 }
 
@@ -1536,7 +1514,7 @@ static void poppler_close(poppler_api *p)
 static int poppler_open(poppler_api *p, const char *name, kh_error *err)
 {
     memset(p, 0, sizeof *p);
-    const dl_sym syms[] = {
+    const kh_dl_sym syms[] = {
         {&p->bytes_new_static, "g_bytes_new_static"},
         {&p->bytes_unref, "g_bytes_unref"},
         {&p->document_new_from_bytes, "poppler_document_new_from_bytes"},

@@ -9,8 +9,8 @@
  * once per process and kept: see "the converter" below.
  */
 #include "t2s.h"
+#include "dl.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,36 +331,21 @@ static struct {
 
 static void converter_load(void)
 {
-    void *dl = dlopen(KH_OPENCC_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!dl) {
-        const char *why = dlerror();
-        snprintf(converter.why, sizeof converter.why, "%s", why ? why : KH_OPENCC_SONAME);
-        return;
-    }
-    struct {
-        void *slot;
-        const char *symbol;
-    } syms[] = {
+    const kh_dl_sym syms[] = {
         {&converter.api.open, "opencc_open"},
         {&converter.api.convert_utf8, "opencc_convert_utf8"},
         {&converter.api.convert_utf8_free, "opencc_convert_utf8_free"},
         {&converter.api.error, "opencc_error"},
     };
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(dl, syms[i].symbol);
-        if (!f) {
-            snprintf(converter.why, sizeof converter.why, "%s has no %s", KH_OPENCC_SONAME,
-                     syms[i].symbol);
-            dlclose(dl);
-            return;
-        }
-        memcpy(syms[i].slot, &f, sizeof f); /* object → function pointer */
-    }
+    void *dl = kh_dl_open(KH_OPENCC_SONAME, syms, sizeof syms / sizeof syms[0], converter.why,
+                          sizeof converter.why);
+    if (!dl)
+        return;
     opencc_t cc = converter.api.open(KH_OPENCC_T2S);
     if (cc == (opencc_t)-1) {
         const char *why = converter.api.error();
         snprintf(converter.why, sizeof converter.why, "%s", why ? why : "unknown error");
-        dlclose(dl); /* RTLD_NODELETE: stays mapped */
+        kh_dl_close(dl); /* RTLD_NODELETE: stays mapped */
         return;
     }
     converter.cc = cc; /* dl stays open (RTLD_NODELETE) for the process */

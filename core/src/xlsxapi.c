@@ -7,7 +7,8 @@
  * table lives with the workbook that uses it: no global state. */
 #include "xlsxapi.h"
 
-#include <dlfcn.h>
+#include "dl.h"
+
 #include <string.h>
 
 #ifndef KH_XLSXWRITER_SONAME
@@ -17,31 +18,16 @@
 int kh_xlsxapi_load(kh_xlsxapi *api, const char *file, kh_error *err)
 {
     memset(api, 0, sizeof *api);
-    void *dl = dlopen(KH_XLSXWRITER_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+#define KH_XLSXAPI_SYM(name) {&api->name, #name},
+    const kh_dl_sym syms[] = {KH_XLSXAPI_FUNCTIONS(KH_XLSXAPI_SYM)};
+#undef KH_XLSXAPI_SYM
+    char why[256];
+    void *dl = kh_dl_open(KH_XLSXWRITER_SONAME, syms, sizeof syms / sizeof syms[0], why,
+                          sizeof why);
     if (!dl) {
-        const char *why = dlerror();
-        return kh_error_set(err, KH_ENOTFOUND, file, 0, 0, "cannot be written: %s",
-                            why ? why : KH_XLSXWRITER_SONAME);
-    }
-    const char *missing = NULL;
-    void *f;
-    /* object pointer → function pointer through memcpy (ISO C has no cast) */
-#define KH_XLSXAPI_RESOLVE(name)                                                   \
-    if (!missing) {                                                                \
-        f = dlsym(dl, #name);                                                      \
-        if (f)                                                                     \
-            memcpy(&api->name, &f, sizeof f);                                      \
-        else                                                                       \
-            missing = #name;                                                       \
-    }
-    KH_XLSXAPI_FUNCTIONS(KH_XLSXAPI_RESOLVE)
-#undef KH_XLSXAPI_RESOLVE
-    dlclose(dl); /* RTLD_NODELETE: stays mapped, the pointers stay valid */
-    if (missing) {
         memset(api, 0, sizeof *api);
-        return kh_error_set(err, KH_ENOTFOUND, file, 0, 0,
-                            "cannot be written: %s has no %s", KH_XLSXWRITER_SONAME,
-                            missing);
+        return kh_error_set(err, KH_ENOTFOUND, file, 0, 0, "cannot be written: %s", why);
     }
+    kh_dl_close(dl); /* RTLD_NODELETE: stays mapped, the pointers stay valid */
     return KH_OK;
 }
