@@ -254,10 +254,15 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
         else {
             unsigned long left = sb->limits.instructions - sb->executed;
             int next = left < HOOK_CHUNK ? (int)left : HOOK_CHUNK;
-            if (nudged || next != sb->hook_count) {
-                sb->hook_count = next;
-                lua_sethook(L, sb_hook, hook_mask(sb), next);
-            }
+            /* Always re-armed, even when the count is unchanged: a signal
+             * that came after `alarm` was read above has set the count to 1
+             * behind our back, and left so, every later call would be
+             * charged hook_count instructions for one (a run tripping its
+             * instruction limit far too early). Re-armed here, such a
+             * signal only costs its clock read; one that comes after this
+             * line is seen as `alarm` on the next call. */
+            sb->hook_count = next;
+            lua_sethook(L, sb_hook, hook_mask(sb), next);
             return;
         }
     }
