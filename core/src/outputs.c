@@ -1593,7 +1593,8 @@ int kh_outputs_commit(kh_outputs_writer *w, kh_error *err)
 {
     /* A file that could not be written (kaohe.xlsx without libxlsxwriter,
      * say) keeps the others from nothing: they are committed, and the first
-     * failure is returned. */
+     * failure is returned. Its copy from an earlier run is removed: next to
+     * this run's files it would look like this run's. */
     int first = KH_OK;
     for (int k = 0; k < OUT_FILES; k++) {
         out_file *o = &w->files[k];
@@ -1602,6 +1603,10 @@ int kh_outputs_commit(kh_outputs_writer *w, kh_error *err)
         int rc = o->rc;
         if (rc != KH_OK) {
             e = o->err;
+            char stale[4200];
+            int n = snprintf(stale, sizeof stale, "%s/%s", w->outdir, o->name);
+            if (n > 0 && (size_t)n < sizeof stale)
+                unlink(stale);
         } else {
             o->exists = false; /* commit renames it, or removes it on failure */
             rc = commit(w->outdir, o->name, o->tmp, &e);

@@ -153,6 +153,9 @@ class BatchTest(BatchCase):
             f.write(image.replace(soname, missing))
         os.chmod(bad, 0o755)
         out = self.out()
+        # a kaohe.xlsx of an earlier run must not stay next to this run's files
+        self.assertEqual(self.batch(REPORTS, "-o", out).returncode, 0)
+        self.assertTrue(os.path.exists(os.path.join(out, "kaohe.xlsx")))
         p = subprocess.run([bad, "batch", REPORTS, "-o", out, "-q", "--plugins", PLUGINS,
                             "--rules", os.path.join(BUILD, "scoring-rules", "default")],
                            capture_output=True, text=True, timeout=300)
