@@ -14,9 +14,9 @@
  *     re_match() over the whole range, for every rule with a window, on the
  *     seed reports and on generated heads, tails and signatures.
  *
- * The sources are included (their helpers are static); the host table is
- * built from the core's pattern, number and sentence functions, as the
- * engine's is.
+ * The sources are included (their helpers are static); the host table
+ * (tests/khp_test_host.h) is built from the core's pattern, number and
+ * sentence functions, as the engine's is.
  */
 #include <check.h>
 
@@ -34,90 +34,7 @@
 #include "../plugins/report/report.c"
 #undef kh_plugin_entry
 
-#define FIX(rel) KH_FIXTURES_DIR "/" rel
-
-/* ---- a host table over the core's functions ----------------------------- */
-
-static void *t_alloc(void *ctx, size_t size) { (void)ctx; return malloc(size ? size : 1); }
-static void *t_realloc(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    return realloc(p, size ? size : 1);
-}
-static void t_free(void *ctx, void *p) { (void)ctx; free(p); }
-static void t_log(void *ctx, kh_log_level level, const char *fmt, ...)
-{
-    (void)ctx;
-    (void)level;
-    (void)fmt;
-}
-static int t_compile(void *ctx, const char *pattern, uint32_t flags, kh_re **out, char *err,
-                     size_t err_size)
-{
-    (void)ctx;
-    return kh_pattern_compile(pattern, flags, out, err, err_size);
-}
-static void t_re_free(void *ctx, kh_re *re) { (void)ctx; kh_pattern_free(re); }
-static int t_emit(kh_sink *sink, const kh_fact_emit *f)
-{
-    (void)sink;
-    (void)f;
-    return KH_PLUGIN_OK;
-}
-
-static kh_host test_host(void)
-{
-    kh_host h;
-    memset(&h, 0, sizeof h);
-    h.abi_version = KH_PLUGIN_ABI_VERSION;
-    h.struct_size = sizeof h;
-    h.alloc = t_alloc;
-    h.realloc = t_realloc;
-    h.free = t_free;
-    h.log = t_log;
-    h.parse_number = kh_number_parse;
-    h.re_compile = t_compile;
-    h.re_match = kh_pattern_match;
-    h.re_group = kh_pattern_group;
-    h.re_free = t_re_free;
-    h.sentence_bounds = kh_host__sentence_bounds;
-    h.emit = t_emit;
-    return h;
-}
-
-static kh_doc doc_of(const char *text, size_t len)
-{
-    kh_doc d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = sizeof d;
-    d.text = text;
-    d.len = len;
-    d.path = "test";
-    return d;
-}
-
-/* The normalised text of a file (owned by the caller). */
-static char *normalised(const char *path, size_t *len)
-{
-    kh_document *doc = NULL;
-    kh_error err;
-    kh_error_clear(&err);
-    ck_assert_int_eq(kh_document_load_file(&doc, path, NULL, &err), KH_OK);
-    *len = kh_document_length(doc);
-    char *t = malloc(*len + 64);
-    ck_assert_ptr_nonnull(t);
-    memcpy(t, kh_document_text(doc), *len);
-    memset(t + *len, 0, 64);
-    kh_document_free(doc);
-    return t;
-}
-
-static const char *const reports[] = {
-    FIX("reports/wendeng-2024.txt"), FIX("reports/chengyang-2024.txt"),
-    FIX("reports/rongcheng-2022.txt"), FIX("reports/weihai-gaoqu-2017.txt"),
-    FIX("reports/yicheng-2021.txt"),
-};
-#define N_REPORTS (sizeof reports / sizeof reports[0])
+#include "khp_test_host.h" /* the host table, doc_of, normalised, reports */
 
 /* ---- khp_litset_in ------------------------------------------------------ */
 
