@@ -43,7 +43,7 @@ START_TEST(test_litigation_lits__no_literal_no_figure)
     kh_re *const lost_res[] = LOST(st);
     size_t len;
     char *text = normalised(reports[_i], &len);
-    kh_doc d = doc_of(text, len);
+    kh_doc d = doc_of(text, khp_test_span(text, len));
     ck_assert_uint_gt(check_lits_guard(&h, &st->lits_head, head, 5, &d), 0);
     ck_assert_uint_gt(check_lits_guard(&h, &st->lits_lost, lost_res, 4, &d), 0);
     free(text);

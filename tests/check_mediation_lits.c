@@ -37,7 +37,7 @@ START_TEST(test_mediation_lits__no_literal_no_figure)
                               st->rate_bare};
     size_t len;
     char *text = normalised(reports[_i], &len);
-    kh_doc d = doc_of(text, len);
+    kh_doc d = doc_of(text, khp_test_span(text, len));
     ck_assert_uint_gt(check_lits_guard(&h, &st->figure_lits, figures, 5, &d), 0);
     free(text);
     mediation_fini(st);

@@ -39,7 +39,7 @@ START_TEST(test_normative_lits__no_literal_no_figure)
     kh_re *const figures[] = FIGURES(st);
     size_t len;
     char *text = normalised(reports[_i], &len);
-    kh_doc d = doc_of(text, len);
+    kh_doc d = doc_of(text, khp_test_span(text, len));
     ck_assert_uint_gt(check_lits_guard(&h, &st->file_lits, figures, 8, &d), 0);
     free(text);
     normative_fini(st);
