@@ -132,24 +132,6 @@ static bool load_registry(const char *path, kh_registry **out)
     return rc == KH_OK;
 }
 
-/* Load --overrides; a key no loaded plugin provides is an error (as in
- * `kaohe score`). engine may be NULL (merge: no check). */
-static bool load_overrides(const char *path, kh_engine *engine, kh_override_list *list)
-{
-    kh_error err;
-    kh_error_clear(&err);
-    int rc = kh_overrides_load(list, path, &err);
-    for (size_t i = 0; engine && rc == KH_OK && i < list->count; i++)
-        if (!kh_engine_provider(engine, list->items[i].key))
-            rc = kh_error_set(&err, KH_ECONFIG, path, list->items[i].line, 0,
-                              "key '%s' is provided by no loaded plugin", list->items[i].key);
-    if (rc == KH_OK)
-        return true;
-    char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
-    fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
-    return false;
-}
-
 /* ---- set-up ------------------------------------------------------------------ */
 
 bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
@@ -173,7 +155,7 @@ bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
     if (opts->registry_path && !load_registry(opts->registry_path, &b->registry))
         return false;
     if (opts->overrides_path) {
-        if (!load_overrides(opts->overrides_path, b->engine, &b->overrides))
+        if (!kh_cli_load_overrides(opts->overrides_path, b->engine, &b->overrides))
             return false;
         sha_file_hex(opts->overrides_path, b->overrides_sha256);
     }
@@ -1552,7 +1534,7 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
         kh_diag_list_free(&diags);
     }
     const char *ov_path = overrides_arg ? overrides_arg : ms[0].overrides_path;
-    if (ov_path && !load_overrides(ov_path, NULL, &ovl))
+    if (ov_path && !kh_cli_load_overrides(ov_path, NULL, &ovl))
         goto done;
 
     /* one manifest over all shards */

@@ -1,5 +1,6 @@
 /* output.c — table / JSON / CSV renderings of extract and score results. */
 #include "output.h"
+#include "score_internal.h" /* kh_rank_place */
 
 #include <math.h>
 #include <stdlib.h>
@@ -214,20 +215,6 @@ void kh_output_scheme_json(kh_json *j, const kh_scheme *scheme)
     kh_json_object_end(j);
 }
 
-/* An index with its rank, for sorting by rank with ties in index order. */
-typedef struct rank_place {
-    int rank;
-    size_t index;
-} rank_place;
-
-static int cmp_rank_place(const void *a, const void *b)
-{
-    const rank_place *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
 size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count)
 {
     size_t *ord = malloc((count ? count : 1) * sizeof *ord);
@@ -243,11 +230,11 @@ size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count)
     size_t scored = 0;
     while (scored < count && scores[ord[scored]])
         scored++;
-    rank_place *keys = scored > 1 ? malloc(scored * sizeof *keys) : NULL;
+    kh_rank_place *keys = scored > 1 ? malloc(scored * sizeof *keys) : NULL;
     if (keys) {
         for (size_t i = 0; i < scored; i++)
-            keys[i] = (rank_place){scores[ord[i]]->rank, ord[i]};
-        qsort(keys, scored, sizeof *keys, cmp_rank_place);
+            keys[i] = (kh_rank_place){scores[ord[i]]->rank, ord[i]};
+        qsort(keys, scored, sizeof *keys, kh_cmp_rank_place);
         for (size_t i = 0; i < scored; i++)
             ord[i] = keys[i].index;
         free(keys);

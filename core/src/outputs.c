@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "json.h"  /* kh_format_double */
+#include "score_internal.h" /* kh_rank_place */
 #include "kaohe/kaohe.h"
 #include "overrides.h" /* the value text and record lookup of overrides */
 #include "table.h"     /* kh_display_width */
@@ -50,19 +51,6 @@ static bool scored(const kh_run_item *it)
     return it->score != NULL && it->error == NULL;
 }
 
-typedef struct rank_place {
-    int rank;
-    size_t index;
-} rank_place;
-
-static int cmp_rank_place(const void *a, const void *b)
-{
-    const rank_place *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
 /* Display order: scored items by rank (ties in run order), failed ones last.
  * Caller frees. */
 static size_t *display_order(const kh_run *run)
@@ -75,11 +63,11 @@ static size_t *display_order(const kh_run *run)
             ord[m++] = i;
     /* by rank, ties in run order: qsort on (rank, index) — a batch has
      * 100,000 items — else (out of memory) a stable insertion sort */
-    rank_place *keys = m > 1 ? malloc(m * sizeof *keys) : NULL;
+    kh_rank_place *keys = m > 1 ? malloc(m * sizeof *keys) : NULL;
     if (keys) {
         for (size_t i = 0; i < m; i++)
-            keys[i] = (rank_place){kh_run_item_at(run, ord[i])->score->rank, ord[i]};
-        qsort(keys, m, sizeof *keys, cmp_rank_place);
+            keys[i] = (kh_rank_place){kh_run_item_at(run, ord[i])->score->rank, ord[i]};
+        qsort(keys, m, sizeof *keys, kh_cmp_rank_place);
         for (size_t i = 0; i < m; i++)
             ord[i] = keys[i].index;
         free(keys);

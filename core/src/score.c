@@ -757,6 +757,14 @@ static int cmp_rank_key(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index; /* stable */
 }
 
+int kh_cmp_rank_place(const void *a, const void *b)
+{
+    const kh_rank_place *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
 void kh_rank(kh_report_score **scores, size_t count)
 {
     if (!scores)

@@ -1,7 +1,7 @@
 /*
  * score_internal.h — what score.c lends the rule tools (`kaohe rules test
- * --coverage`): the sandbox a kh_rules runs its scripts in. Not part of the
- * public API.
+ * --coverage`: the sandbox a kh_rules runs its scripts in) and the output
+ * writers (the order of ranked results). Not part of the public API.
  */
 #ifndef KH_SCORE_INTERNAL_H
 #define KH_SCORE_INTERNAL_H
@@ -13,5 +13,13 @@
  * indicator's script is compiled in it under the chunk name
  * indicator->script, libraries as "lib/<name>.lua". */
 kh_sandbox *kh_rules__sandbox(kh_rules *rules);
+
+/* An index with its rank (kh_rank's). kh_cmp_rank_place, for qsort, orders
+ * by rank, ties by index: the display order of ranked results. */
+typedef struct kh_rank_place {
+    int rank;
+    size_t index;
+} kh_rank_place;
+int kh_cmp_rank_place(const void *a, const void *b);
 
 #endif
