@@ -945,7 +945,10 @@ START_TEST(test_sandbox_escape__watchdog_stops_c_heavy_loops)
     double ms = now_ms() - t0;
     const escape_case c = CLOCK("watchdog", "");
     assert_report(a, &c, &REPORT_A, 1);
-    ck_assert_msg(ms >= 300 && ms < 300 + 20 * one + 1000,
+    /* under valgrind (KH_VALGRIND) on a loaded machine, wider, as in
+     * check_sandbox: there a stop at all shows the watchdog works */
+    double slack = getenv("KH_VALGRIND") ? 10000 : 1000;
+    ck_assert_msg(ms >= 300 && ms < 300 + 20 * one + slack,
                   "stopped after %.0f ms (one gsub: %.1f ms)", ms, one);
     kh_report_score_free(a);
 

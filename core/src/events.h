@@ -15,6 +15,7 @@ typedef struct kh_event {
     char *file;    /* may be NULL */
     char *event;   /* adjustment id of the scheme */
     char *reason;  /* may be NULL */
+    int line;      /* 1-based line of the entry in the events file */
 } kh_event;
 
 typedef struct kh_event_list {
@@ -23,7 +24,7 @@ typedef struct kh_event_list {
 } kh_event_list;
 
 /* Load path; on failure KH_ECONFIG / KH_ENOTFOUND with err naming the file
- * (and line when the YAML parser knows it). *out is the caller's; free with
+ * and, for anything inside it, the line. *out is the caller's; free with
  * kh_event_list_free(). */
 int kh_events_load(kh_event_list *out, const char *path, kh_error *err);
 void kh_event_list_free(kh_event_list *list);
