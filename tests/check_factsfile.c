@@ -315,12 +315,8 @@ START_TEST(test_factsfile__files)
     ck_assert_int_eq(kh_factsfile_load(&ff, "/tmp", &err), KH_EIO);
     ck_assert_ptr_nonnull(strstr(err.message, "directory"));
 
-    char path[] = "/tmp/kh_facts_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    FILE *f = fdopen(fd, "w");
-    fputs(YAML_TEXT, f);
-    fclose(f);
+    char path[64];
+    kh_test_write_tmp(path, sizeof path, "kh_facts", YAML_TEXT, strlen(YAML_TEXT));
     ck_assert_int_eq(kh_factsfile_load(&ff, path, &err), KH_OK);
     check_two_units(&ff);
     ck_assert_str_eq(ff.path, path);
@@ -335,7 +331,7 @@ START_TEST(test_factsfile__files)
     kh_factset_free(set);
 
     /* an error in a file names the file */
-    f = fopen(path, "w");
+    FILE *f = fopen(path, "w");
     fputs("- unit: A\n  year: 2024\n  facts:\n    a.b: {value: 1, qualifier: nah}\n", f);
     fclose(f);
     ck_assert_int_eq(kh_factsfile_load(&ff, path, &err), KH_EINPUT);

@@ -15,13 +15,7 @@ static char tmp_path[256];
 /* Write text to a fresh temporary file; returns its path (static). */
 static const char *write_tmp(const char *text)
 {
-    snprintf(tmp_path, sizeof tmp_path, "/tmp/kh-overrides-XXXXXX");
-    int fd = mkstemp(tmp_path);
-    ck_assert_int_ge(fd, 0);
-    size_t n = strlen(text);
-    ck_assert_int_eq((long)write(fd, text, n), (long)n);
-    close(fd);
-    return tmp_path;
+    return kh_test_write_tmp(tmp_path, sizeof tmp_path, "kh-overrides", text, strlen(text));
 }
 
 #define GOOD_ENTRY                                                                 \

@@ -228,11 +228,8 @@ START_TEST(test_sandbox__bytecode_refused)
                      "fz01.lua: precompiled Lua bytecode is refused; rules must "
                      "be Lua source text");
     /* A file with the signature is refused the same way. */
-    char path[] = "/tmp/kh_sandbox_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq((int)write(fd, code, len), (int)len);
-    close(fd);
+    char path[64];
+    kh_test_write_tmp(path, sizeof path, "kh_sandbox", code, len);
     ck_assert_int_eq(kh_sandbox_compile_file(sb, "fz02.lua", path, &id, &err), KH_ESCRIPT);
     ck_assert_str_eq(err.file, "fz02.lua");
     ck_assert_ptr_nonnull(strstr(err.message, "bytecode"));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kaohe/kaohe.h"
 
@@ -113,6 +114,20 @@ typedef struct kh_test_plugin {
     const char *name;         /* KH_PLUGIN_DIR/<name>.so */
     const char *const *keys;  /* NULL-terminated, for absent rows with key NULL */
 } kh_test_plugin;
+
+/* Write len bytes to a fresh file /tmp/<stem>-XXXXXX; its name goes to
+ * path (size bytes) and is returned. Fails the test when it cannot be
+ * written. The caller unlinks. */
+static inline const char *kh_test_write_tmp(char *path, size_t size, const char *stem,
+                                            const void *bytes, size_t len)
+{
+    snprintf(path, size, "/tmp/%s-XXXXXX", stem);
+    int fd = mkstemp(path);
+    ck_assert_msg(fd >= 0, "cannot create %s", path);
+    ck_assert_msg(write(fd, bytes, len) == (ssize_t)len, "short write to %s", path);
+    close(fd);
+    return path;
+}
 
 /* The whole file at path, NUL-terminated; its length in *len unless len is
  * NULL. Fails the test when it cannot be read. Caller frees. */
