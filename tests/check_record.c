@@ -18,8 +18,35 @@ static kh_scheme *load_scheme(const char *dir)
     return scheme;
 }
 
+/* The engine with the bundled plugins, the default scheme and its compiled
+ * rules: made before each test that extracts, freed after it (a checked
+ * fixture). Owned here. */
+static kh_engine *engine;
+static kh_scheme *scheme;
+static kh_rules *rules;
+
+static void world_setup(void)
+{
+    ck_assert_int_eq(kh_engine_new(&engine, NULL), KH_OK);
+    ck_assert_int_eq(kh_engine_load_plugin_dir(engine, KH_PLUGIN_DIR, NULL), KH_OK);
+    scheme = load_scheme(KH_RULES_DIR);
+    kh_error err;
+    kh_error_clear(&err);
+    ck_assert_msg(kh_rules_new(&rules, scheme, NULL, &err) == KH_OK, "%s", err.message);
+}
+
+static void world_teardown(void)
+{
+    kh_rules_free(rules);
+    kh_scheme_free(scheme);
+    kh_engine_free(engine);
+    rules = NULL;
+    scheme = NULL;
+    engine = NULL;
+}
+
 /* The record of a seed report as a batch worker makes it. */
-static void seed_record(const char *seed, kh_engine *engine, kh_rules *rules, kh_record *r)
+static void seed_record(const char *seed, kh_record *r)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/reports/%s.txt", KH_FIXTURES_DIR, seed);
@@ -55,15 +82,9 @@ static char *text_of(const kh_record *r)
 
 START_TEST(test_record__seed_round_trips)
 {
-    kh_engine *e = NULL;
-    ck_assert_int_eq(kh_engine_new(&e, NULL), KH_OK);
-    ck_assert_int_eq(kh_engine_load_plugin_dir(e, KH_PLUGIN_DIR, NULL), KH_OK);
-    kh_scheme *scheme = load_scheme(KH_RULES_DIR);
-    kh_rules *rules = NULL;
     kh_error err;
-    ck_assert_int_eq(kh_rules_new(&rules, scheme, NULL, &err), KH_OK);
     kh_record r;
-    seed_record(seeds[_i], e, rules, &r);
+    seed_record(seeds[_i], &r);
     char *text = text_of(&r);
 
     kh_record back;
@@ -108,9 +129,6 @@ START_TEST(test_record__seed_round_trips)
     free(text);
     kh_record_clear(&back);
     kh_record_clear(&r);
-    kh_rules_free(rules);
-    kh_scheme_free(scheme);
-    kh_engine_free(e);
 }
 END_TEST
 
@@ -118,15 +136,9 @@ END_TEST
  * and the facts still checked to be JSON. */
 START_TEST(test_record__light_parse)
 {
-    kh_engine *e = NULL;
-    ck_assert_int_eq(kh_engine_new(&e, NULL), KH_OK);
-    ck_assert_int_eq(kh_engine_load_plugin_dir(e, KH_PLUGIN_DIR, NULL), KH_OK);
-    kh_scheme *scheme = load_scheme(KH_RULES_DIR);
-    kh_rules *rules = NULL;
     kh_error err;
-    ck_assert_int_eq(kh_rules_new(&rules, scheme, NULL, &err), KH_OK);
     kh_record r;
-    seed_record(seeds[_i], e, rules, &r);
+    seed_record(seeds[_i], &r);
     ck_assert_int_eq(kh_factset_add_error(r.facts, "plugin x: a warning"), KH_OK);
     char *text = text_of(&r);
     kh_record full, light;
@@ -171,9 +183,6 @@ START_TEST(test_record__light_parse)
     kh_record_clear(&full);
     free(text);
     kh_record_clear(&r);
-    kh_rules_free(rules);
-    kh_scheme_free(scheme);
-    kh_engine_free(e);
 }
 END_TEST
 
@@ -243,16 +252,10 @@ END_TEST
 
 START_TEST(test_record__refused_by_another_scheme_or_version)
 {
-    kh_engine *e = NULL;
-    ck_assert_int_eq(kh_engine_new(&e, NULL), KH_OK);
-    ck_assert_int_eq(kh_engine_load_plugin_dir(e, KH_PLUGIN_DIR, NULL), KH_OK);
-    kh_scheme *scheme = load_scheme(KH_RULES_DIR);
     kh_scheme *other = load_scheme(KH_FIXTURES_DIR "/schemes/minimal");
-    kh_rules *rules = NULL;
     kh_error err;
-    ck_assert_int_eq(kh_rules_new(&rules, scheme, NULL, &err), KH_OK);
     kh_record r;
-    seed_record("wendeng-2024", e, rules, &r);
+    seed_record("wendeng-2024", &r);
     char *text = text_of(&r);
     kh_record back;
     kh_error_clear(&err);
@@ -269,24 +272,24 @@ START_TEST(test_record__refused_by_another_scheme_or_version)
     ck_assert_int_eq(kh_record_parse(&back, "{\"v\":1,", 7, scheme, &err), KH_EINPUT);
     free(text);
     kh_record_clear(&r);
-    kh_rules_free(rules);
     kh_scheme_free(other);
-    kh_scheme_free(scheme);
-    kh_engine_free(e);
 }
 END_TEST
 
 static Suite *kh_record_suite(void)
 {
     Suite *s = suite_create("record");
-    TCase *tc = tcase_create("record");
+    TCase *tc = tcase_create("seeds");
     tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, world_setup, world_teardown);
     tcase_add_loop_test(tc, test_record__seed_round_trips, 0,
                         (int)(sizeof seeds / sizeof seeds[0]));
     tcase_add_loop_test(tc, test_record__light_parse, 0, sizeof seeds / sizeof seeds[0]);
+    tcase_add_test(tc, test_record__refused_by_another_scheme_or_version);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("records");
     tcase_add_test(tc, test_record__numbers_are_exact);
     tcase_add_test(tc, test_record__failed_input_round_trips);
-    tcase_add_test(tc, test_record__refused_by_another_scheme_or_version);
     suite_add_tcase(s, tc);
     return s;
 }
