@@ -540,7 +540,7 @@ static const char *manifest_mismatch(const manifest *a, const manifest *b)
     if (!same_str(a->overrides_sha256, b->overrides_sha256))
         return "overrides";
     if (!same_str(a->events_sha256, b->events_sha256))
-        return "events";
+        return "events file";
     if (!same_str(a->src_kind, b->src_kind) || !same_str(a->src_path, b->src_path) ||
         !same_str(a->src_sha256, b->src_sha256) || a->year != b->year ||
         !same_str(a->deadline, b->deadline))
