@@ -88,6 +88,7 @@ typedef struct kh_batch_opts {
     unsigned shard_k, shard_n;      /* --shard K/N; 0/0 = the whole run */
     const char *registry_path;      /* resolved; NULL = none found */
     const char *overrides_path;     /* --overrides, or NULL */
+    const char *events_path;        /* --events, or NULL */
     bool use_cache;                 /* journal + cache (off for verify) */
     bool write_files;               /* results.json, shard file, outputs */
     bool progress;                  /* progress on stderr */
@@ -101,20 +102,25 @@ typedef struct kh_batch {
     kh_batch_source *src;           /* borrowed */
     kh_engine *engine;              /* owned: the parent's (plugin list, checks) */
     kh_scheme *scheme;              /* owned */
-    kh_rules *rules;                /* owned: re-scoring after overrides */
+    kh_rules *rules;                /* owned: re-scoring after overrides and
+                                       events */
     kh_registry *registry;          /* owned, may be NULL */
     kh_batch_plugin *plugins;       /* owned; loaded plugins with SHA-256 */
     size_t plugins_count;
     char plugins_fp[KH_SHA256_HEX_SIZE]; /* over names, versions, SHA-256s */
     kh_override_list overrides;     /* loaded --overrides (count 0 when none) */
     char overrides_sha256[KH_SHA256_HEX_SIZE];
+    kh_event_list events;           /* owned: loaded --events, checked against
+                                       the scheme (count 0 when none) */
+    char events_sha256[KH_SHA256_HEX_SIZE];
     char cache_dir[4200];           /* where workers store records; "" = keep
                                        them in memory (set by kh_batch_run) */
     char started[32];               /* ISO 8601 UTC */
     char cwd[4096];
 } kh_batch;
 
-/* Load engine, scheme (+ rules), registry and plugin fingerprints for cli.
+/* Load engine, scheme (+ rules), registry, overrides, events and plugin
+ * fingerprints for cli.
  * Problems printed; false = configuration error (exit 2). */
 bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
                     kh_batch_source *src);
@@ -207,9 +213,11 @@ typedef struct kh_batch_counts {
  * write_files is off (verify). Returns the exit status (0, 1, 2). */
 int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text);
 
-/* Merge shard files into outdir (the single-run outputs). Exit status. */
+/* Merge shard files into outdir (the single-run outputs). overrides_arg and
+ * events_arg (borrowed, may be NULL) replace the overrides and events files
+ * the shards recorded. Exit status. */
 int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
-                   const char *overrides_override);
+                   const char *overrides_arg, const char *events_arg);
 
 /* Verify outdir: re-score from its recorded inputs and compare. Exit 0 when
  * identical, 1 when anything differs, 2 on a usage error. */

@@ -1,6 +1,6 @@
 /* batch_run.c — one batch run from set-up to results.json: fingerprints,
  * the cache and journal, the worker pool, assembling the records (overrides,
- * ranking), the run manifest, shard files and their merge, and verification
+ * 加分/扣分 events, ranking), the run manifest, shard files and their merge, and verification
  * (see batch.h and docs/batch.md). */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -159,6 +159,11 @@ bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
             return false;
         sha_file_hex(opts->overrides_path, b->overrides_sha256);
     }
+    if (opts->events_path) {
+        if (!kh_cli_load_events(opts->events_path, b->scheme, &b->events))
+            return false;
+        sha_file_hex(opts->events_path, b->events_sha256);
+    }
     size_t np = kh_engine_plugin_count(b->engine);
     b->plugins = calloc(np ? np : 1, sizeof *b->plugins);
     if (!b->plugins)
@@ -193,6 +198,7 @@ void kh_batch_teardown(kh_batch *b)
     }
     free(b->plugins);
     kh_override_list_free(&b->overrides);
+    kh_event_list_free(&b->events);
     kh_registry_free(b->registry);
     kh_rules_free(b->rules);
     kh_scheme_free(b->scheme);
@@ -244,6 +250,7 @@ typedef struct manifest {
     size_t plugins_count;
     char *registry_path, *registry_sha256;
     char *overrides_path, *overrides_sha256;
+    char *events_path, *events_sha256;
     unsigned long long max_size;
     kh_limits limits;
     man_input *inputs;              /* owned (a manifest read back), or NULL */
@@ -259,7 +266,7 @@ static void manifest_free(manifest *m)
                      &m->src_path, &m->src_sha256, &m->deadline, &m->scheme_id,
                      &m->scheme_version, &m->scheme_sha256, &m->scheme_dir, &m->plugins_dir,
                      &m->registry_path, &m->registry_sha256, &m->overrides_path,
-                     &m->overrides_sha256};
+                     &m->overrides_sha256, &m->events_path, &m->events_sha256};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < m->plugins_count; i++) {
@@ -312,6 +319,10 @@ static bool manifest_from_batch(manifest *m, const kh_batch *b, const size_t *se
     if (b->opts.overrides_path) {
         m->overrides_path = dup0(b->opts.overrides_path);
         m->overrides_sha256 = strdup(b->overrides_sha256);
+    }
+    if (b->opts.events_path) {
+        m->events_path = dup0(b->opts.events_path);
+        m->events_sha256 = strdup(b->events_sha256);
     }
     m->max_size = b->cli->max_bytes;
     m->limits = b->cli->limits;
@@ -382,6 +393,15 @@ static void manifest_write(kh_json *j, const manifest *m, size_t scored, size_t 
         kh_json_object(j);
         kh_json_kstring(j, "path", m->overrides_path);
         kh_json_kstring(j, "sha256", m->overrides_sha256);
+        kh_json_object_end(j);
+    } else {
+        kh_json_null(j);
+    }
+    kh_json_key(j, "events");
+    if (m->events_path) {
+        kh_json_object(j);
+        kh_json_kstring(j, "path", m->events_path);
+        kh_json_kstring(j, "sha256", m->events_sha256);
         kh_json_object_end(j);
     } else {
         kh_json_null(j);
@@ -471,6 +491,9 @@ static bool manifest_read(manifest *m, const kh_jv *v)
     s = kh_jv_get(v, "overrides");
     m->overrides_path = gdup(s, "path");
     m->overrides_sha256 = gdup(s, "sha256");
+    s = kh_jv_get(v, "events"); /* absent in runs before --events: none */
+    m->events_path = gdup(s, "path");
+    m->events_sha256 = gdup(s, "sha256");
     s = kh_jv_get(v, "options");
     m->max_size = (unsigned long long)kh_jv_gnum(s, "max_size", (double)KH_DOCUMENT_DEFAULT_MAX_BYTES);
     m->limits.cpu_seconds = (unsigned)kh_jv_gnum(s, "limit_cpu", KH_LIMIT_CPU_DEFAULT);
@@ -516,6 +539,8 @@ static const char *manifest_mismatch(const manifest *a, const manifest *b)
         return "unit registry";
     if (!same_str(a->overrides_sha256, b->overrides_sha256))
         return "overrides";
+    if (!same_str(a->events_sha256, b->events_sha256))
+        return "events file";
     if (!same_str(a->src_kind, b->src_kind) || !same_str(a->src_path, b->src_path) ||
         !same_str(a->src_sha256, b->src_sha256) || a->year != b->year ||
         !same_str(a->deadline, b->deadline))
@@ -565,8 +590,9 @@ typedef struct assembly {
     kh_batch_summary *sum;       /* borrowed */
     kh_record **full;            /* borrowed, by entry: the whole record, or NULL;
                                     where it is NULL, assemble() puts a record
-                                    overrides changed (malloc'd; the caller
-                                    frees it with the array's other entries) */
+                                    overrides or events changed (malloc'd; the
+                                    caller frees it with the array's other
+                                    entries) */
     bool (*load)(void *ctx, size_t k, kh_record *out); /* entry k read back
                                     (false: printed); NULL when all are full */
     void *load_ctx;
@@ -625,14 +651,22 @@ static const kh_run_item *full_item(void *ctx, size_t i)
     return &a->cur_item;
 }
 
-/* Overrides (planned over every unit of the run, applied, the changed reports
- * re-scored and kept whole), then the ranking and the kh_run. a's n, at,
- * sum, full, load and load_ctx are set by the caller. */
+/* Overrides (planned over every unit of the run) and 加分/扣分 events, then
+ * the ranking and the kh_run. A report they touch is re-scored here, in the
+ * parent, as `kaohe score --overrides --events` scores it: the overrides
+ * applied to its facts (an override of report.unit / report.year renames
+ * it), the rules run, then the events that name its file or its unit (the
+ * unit as the run resolved it, after overrides) adjust the score. Such a
+ * record is kept whole (a->full; there are few). Neither is in the cache:
+ * changing them re-scores without re-extracting. a's n, at, sum, full, load
+ * and load_ctx are set by the caller. ovl and evl may be NULL. */
 static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh_rules *rules,
-                     const kh_registry *registry, const kh_override_list *ovl, int year)
+                     const kh_registry *registry, const kh_override_list *ovl,
+                     const kh_event_list *evl, int year)
 {
     size_t n = a->n;
-    if (ovl && ovl->count) {
+    bool use_ov = ovl && ovl->count, use_ev = evl && evl->count;
+    if (use_ov) {
         const char **units = calloc(n ? n : 1, sizeof *units);
         if (!units)
             return false;
@@ -645,35 +679,39 @@ static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh
         if (rc != KH_OK)
             return false;
         a->have_ov = true;
-        for (size_t i = 0; i < n; i++) {
-            size_t k = a->at[i];
-            if (!kh_batch_summary_has_facts(a->sum, k))
-                continue;
-            /* a record read back: overrides go to its full facts, and a
-             * record they change stays whole in memory (there are few) */
-            kh_record *r = a->full[k];
-            kh_record *loaded = NULL;
-            if (!r) {
-                loaded = calloc(1, sizeof *loaded);
-                if (!loaded || !a->load || !a->load(a->load_ctx, k, loaded)) {
-                    free(loaded);
-                    return false;
-                }
-                r = loaded;
+    }
+    /* the event ids of one report (borrowed from evl); every entry may match */
+    const char **ids = use_ev ? calloc(evl->count, sizeof *ids) : NULL;
+    if (use_ev && !ids)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; ok && (use_ov || use_ev) && i < n; i++) {
+        size_t k = a->at[i];
+        if (!kh_batch_summary_has_facts(a->sum, k))
+            continue;
+        /* without overrides, only the reports an event names are read back */
+        if (!use_ov && (!kh_batch_summary_scored(a->sum, k) ||
+                        !kh_events_for(evl, kh_batch_summary_path(a->sum, k),
+                                       kh_batch_summary_unit(a->sum, k), ids, evl->count)))
+            continue;
+        kh_record *r = a->full[k];
+        kh_record *loaded = NULL;
+        if (!r) {
+            loaded = calloc(1, sizeof *loaded);
+            if (!loaded || !a->load || !a->load(a->load_ctx, k, loaded)) {
+                free(loaded);
+                ok = false;
+                break;
             }
+            r = loaded;
+        }
+        bool changed = false;
+        if (use_ov) {
             size_t before = a->ov.applied_count;
-            int arc = kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov);
-            if (arc != KH_OK || a->ov.applied_count == before) {
-                if (loaded) {
-                    kh_record_clear(loaded);
-                    free(loaded);
-                }
-                if (arc != KH_OK)
-                    return false;
-                continue;
-            }
-            if (loaded)
-                a->full[k] = loaded;
+            ok = kh_overrides_apply(ovl, r->unit, r->path, r->facts, &a->ov) == KH_OK;
+            changed = ok && a->ov.applied_count > before;
+        }
+        if (changed) {
             /* an override of report.unit / report.year renames the report */
             const kh_fact *u = kh_factset_get(r->facts, "report.unit");
             const kh_fact *y = kh_factset_get(r->facts, "report.year");
@@ -687,22 +725,42 @@ static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh
                 kh_registry_identify(registry, r->unit_reported, NULL, NULL, &m);
                 kh_record_set_unit(r, &m);
             }
-            if (!r->error && rules) {
-                kh_report_score *s = NULL;
-                kh_error err;
-                kh_error_clear(&err);
-                if (kh_rules_score(rules, r->facts, r->path, r->unit_reported, r->year, &s,
-                                   &err) == KH_OK) {
-                    kh_report_score_free(r->score);
-                    r->score = s;
-                }
-            }
-            if (summarise(a->sum, k, r, r->path) != KH_OK)
-                return false;
         }
-        for (size_t i = 0; !cli->quiet && i < a->ov.warnings_count; i++)
-            fprintf(stderr, "kaohe: warning: %s\n", a->ov.warnings[i]);
+        size_t nid = ok && use_ev && r->score && !r->error
+                         ? kh_events_for(evl, r->path, r->unit, ids, evl->count)
+                         : 0;
+        if (!ok || (!changed && !nid)) {
+            if (loaded) {
+                kh_record_clear(loaded);
+                free(loaded);
+            }
+            continue;
+        }
+        if (loaded)
+            a->full[k] = loaded;
+        if (!r->error && rules) {
+            kh_report_score *sc = NULL;
+            kh_error err;
+            kh_error_clear(&err);
+            if (kh_rules_score(rules, r->facts, r->path, r->unit_reported, r->year, &sc,
+                               &err) == KH_OK) {
+                kh_report_score_free(r->score);
+                r->score = sc;
+            }
+        }
+        if (nid && r->score && !r->error) {
+            kh_error err;
+            kh_error_clear(&err);
+            /* ids were checked against the scheme when the file was loaded */
+            ok = kh_report_score_adjust(r->score, scheme, ids, nid, &err) == KH_OK;
+        }
+        ok = ok && summarise(a->sum, k, r, r->path) == KH_OK;
     }
+    free(ids);
+    if (!ok)
+        return false;
+    for (size_t i = 0; a->have_ov && !cli->quiet && i < a->ov.warnings_count; i++)
+        fprintf(stderr, "kaohe: warning: %s\n", a->ov.warnings[i]);
     for (size_t i = 0; i < n; i++) {
         if (kh_batch_summary_scored(a->sum, a->at[i]))
             a->scored++;
@@ -724,6 +782,46 @@ static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh
     a->run.overrides_count = a->have_ov ? a->ov.applied_count : 0;
     a->run.title = a->title[0] ? a->title : NULL;
     return true;
+}
+
+/* Warn (stderr, unless quiet) about each entry of the events file at path
+ * that applies to no scored report of the assembled run: a unit is matched
+ * against the unit the run resolved (the registry's name), so an entry
+ * naming a unit the way a report words it may apply to nothing. */
+static void warn_unused_events(const assembly *a, const kh_event_list *evl, const char *path,
+                               bool quiet)
+{
+    if (quiet || !evl || !evl->count)
+        return;
+    bool *used = calloc(evl->count, sizeof *used);
+    const char **ids = calloc(evl->count, sizeof *ids);
+    for (size_t i = 0; used && ids && i < a->n; i++) {
+        size_t k = a->at[i];
+        if (!kh_batch_summary_scored(a->sum, k))
+            continue;
+        size_t nid = kh_events_for(evl, kh_batch_summary_path(a->sum, k),
+                                   kh_batch_summary_unit(a->sum, k), ids, evl->count);
+        /* the ids are the entries' own strings: find the entries by them */
+        for (size_t e = 0, x = 0; e < evl->count && x < nid; e++)
+            if (evl->items[e].event == ids[x]) {
+                used[e] = true;
+                x++;
+            }
+    }
+    for (size_t e = 0; used && ids && e < evl->count; e++) {
+        if (used[e])
+            continue;
+        const kh_event *ev = &evl->items[e];
+        kh_error err;
+        kh_error_clear(&err);
+        kh_error_set(&err, KH_ECONFIG, path, ev->line, 0,
+                     "event '%s' for %s %s applies to no report of the run", ev->event,
+                     ev->file ? "file" : "unit", ev->file ? ev->file : ev->unit);
+        char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
+        fprintf(stderr, "kaohe: warning: %s\n", kh_error_format(&err, buf, sizeof buf));
+    }
+    free(used);
+    free(ids);
 }
 
 /* The members batch adds to a result: from the record behind the complete
@@ -1337,12 +1435,15 @@ int kh_batch_run(kh_batch *b, kh_batch_counts *counts, char **results_text)
     a.load = load_job;
     a.load_ctx = &c;
     if (!assemble(&a, b->cli, b->scheme, b->rules, b->registry,
-                  b->opts.overrides_path ? &b->overrides : NULL, src->year)) {
+                  b->opts.overrides_path ? &b->overrides : NULL,
+                  b->opts.events_path ? &b->events : NULL, src->year)) {
         fprintf(stderr, "kaohe: out of memory\n");
         assembly_free(&a);
         status = KH_EXIT_USAGE;
         goto done;
     }
+    warn_unused_events(&a, b->opts.events_path ? &b->events : NULL, b->opts.events_path,
+                       b->cli->quiet);
     counts->scored = a.scored;
     counts->failed = a.failed;
     int wrc = write_results(b->opts.write_files ? b->opts.outdir : NULL, &m, &a, results_text,
@@ -1453,7 +1554,7 @@ static int cmp_inputs(const void *a, const void *b)
 }
 
 int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
-                   const char *overrides_arg)
+                   const char *overrides_arg, const char *events_arg)
 {
     int status = KH_EXIT_USAGE;
     kh_jv **docs = calloc(n, sizeof *docs);
@@ -1465,6 +1566,8 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     kh_registry *registry = NULL;
     kh_override_list ovl;
     memset(&ovl, 0, sizeof ovl);
+    kh_event_list evl;
+    memset(&evl, 0, sizeof evl);
     kh_record *recs = NULL;
     size_t nrec = 0;
     kh_batch_summary *sum = NULL;
@@ -1536,6 +1639,9 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     const char *ov_path = overrides_arg ? overrides_arg : ms[0].overrides_path;
     if (ov_path && !kh_cli_load_overrides(ov_path, NULL, &ovl))
         goto done;
+    const char *ev_path = events_arg ? events_arg : ms[0].events_path;
+    if (ev_path && !kh_cli_load_events(ev_path, scheme, &evl))
+        goto done;
 
     /* one manifest over all shards */
     all = ms[0];
@@ -1570,6 +1676,14 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
         char hex[KH_SHA256_HEX_SIZE];
         sha_file_hex(overrides_arg, hex);
         all.overrides_sha256 = strdup(hex);
+    }
+    if (events_arg) {
+        free(all.events_path);
+        free(all.events_sha256);
+        all.events_path = strdup(events_arg);
+        char hex[KH_SHA256_HEX_SIZE];
+        sha_file_hex(events_arg, hex);
+        all.events_sha256 = strdup(hex);
     }
 
     recs = calloc(nrec ? nrec : 1, sizeof *recs);
@@ -1622,10 +1736,12 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     a.at = at;
     a.sum = sum;
     a.full = full;
-    if (!assemble(&a, cli, scheme, rules, registry, ov_path ? &ovl : NULL, all.year)) {
+    if (!assemble(&a, cli, scheme, rules, registry, ov_path ? &ovl : NULL,
+                  ev_path ? &evl : NULL, all.year)) {
         assembly_free(&a);
         goto done;
     }
+    warn_unused_events(&a, ev_path ? &evl : NULL, ev_path, cli->quiet);
     int wrc = write_results(outdir, &all, &a, NULL, cli->quiet);
     for (size_t i = 0; i < got; i++)
         if (recs[i].error)
@@ -1652,6 +1768,7 @@ done:
     manifest_free(&all);
     free(seen);
     kh_override_list_free(&ovl);
+    kh_event_list_free(&evl);
     kh_registry_free(registry);
     kh_rules_free(rules);
     kh_scheme_free(scheme);
@@ -1884,6 +2001,7 @@ int kh_batch_verify(kh_cli *cli, const char *outdir, unsigned jobs)
     opts.jobs = jobs;
     opts.registry_path = m.registry_path;
     opts.overrides_path = m.overrides_path;
+    opts.events_path = m.events_path;
     opts.use_cache = true;
     opts.write_files = false;
     opts.progress = false;
@@ -1908,6 +2026,18 @@ int kh_batch_verify(kh_cli *cli, const char *outdir, unsigned jobs)
         } else if (strcmp(hex, m.overrides_sha256 ? m.overrides_sha256 : "") != 0) {
             printf("overrides %s: changed: sha256 %s recorded, %s now\n", m.overrides_path,
                    m.overrides_sha256 ? m.overrides_sha256 : "?", hex);
+            diffs++;
+        }
+    }
+    if (m.events_path) {
+        char hex[KH_SHA256_HEX_SIZE];
+        if (!sha_file_hex(m.events_path, hex)) {
+            printf("events %s: missing\n", m.events_path);
+            diffs++;
+            opts.events_path = NULL;
+        } else if (strcmp(hex, m.events_sha256 ? m.events_sha256 : "") != 0) {
+            printf("events %s: changed: sha256 %s recorded, %s now\n", m.events_path,
+                   m.events_sha256 ? m.events_sha256 : "?", hex);
             diffs++;
         }
     }

@@ -283,3 +283,24 @@ void kh_cli_inputs_free(kh_input *inputs, size_t count)
         free(inputs[i].error);
     }
 }
+
+bool kh_cli_load_events(const char *path, const kh_scheme *scheme, kh_event_list *events)
+{
+    kh_error err;
+    kh_error_clear(&err);
+    int rc = kh_events_load(events, path, &err);
+    for (size_t i = 0; rc == KH_OK && i < events->count; i++) {
+        bool known = false;
+        for (size_t k = 0; k < scheme->adjustments_count; k++)
+            known |= strcmp(scheme->adjustments[k].id, events->items[i].event) == 0;
+        if (!known)
+            rc = kh_error_set(&err, KH_ECONFIG, path, events->items[i].line, 0,
+                              "event '%s' is not an adjustment of scheme %s",
+                              events->items[i].event, scheme->id);
+    }
+    if (rc == KH_OK)
+        return true;
+    char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
+    fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
+    return false;
+}

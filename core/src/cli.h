@@ -13,6 +13,7 @@
 #include "kaohe/kaohe.h"
 #include "kaohe/scheme.h"
 #include "kaohe/score.h"
+#include "events.h"
 #include "isolate.h"
 
 /* Exit codes (documented in README and --help). */
@@ -64,6 +65,14 @@ kh_engine *kh_cli_engine(kh_cli *cli);
 size_t kh_cli_extract_all(kh_cli *cli, kh_engine *engine, char **paths,
                           size_t count, kh_input *inputs);
 void kh_cli_inputs_free(kh_input *inputs, size_t count);
+
+/* Load an office events file (--events: score, batch, merge) into *events
+ * and check it against scheme: an event id that is not one of the scheme's
+ * adjustments is an error naming the file and the entry's line
+ * (kh_event.line; omitted when 0). The problem is printed to stderr
+ * ("kaohe: error: file:line: message"); false on failure. *events is the
+ * caller's: free with kh_event_list_free() in any case. */
+bool kh_cli_load_events(const char *path, const kh_scheme *scheme, kh_event_list *events);
 
 /* Parse "50M", "1024", "2G" → bytes; false on nonsense. */
 bool kh_cli_parse_size(const char *s, size_t *out);

@@ -30,6 +30,11 @@ static void usage(FILE *out)
           "                    directory, i.e. the bundled scoring-rules/registry.yaml;\n"
           "                    env KAOHE_REGISTRY)\n"
           "  --overrides FILE  hand-entered facts applied before scoring (as in score)\n"
+          "  --events FILE     office-supplied 加分/扣分 events (as in score: a YAML list\n"
+          "                    of {unit | file, event, reason}); each event id must be\n"
+          "                    an adjustment of the scheme. Overrides and events are\n"
+          "                    applied after the cache: changing them re-scores the\n"
+          "                    reports they touch without extracting them again\n"
           "  --isolate         accepted for symmetry: the workers always isolate plugins\n"
           KH_CLI_LIMITS_HELP
           "  --plugins DIR     extractor plugins (default: beside the binary, then the\n"
@@ -46,6 +51,7 @@ static void usage(FILE *out)
 #define OPT_SHARD 300
 #define OPT_REGISTRY 301
 #define OPT_OVERRIDES 302
+#define OPT_EVENTS 303
 
 static bool parse_shard(const char *s, unsigned *k, unsigned *n)
 {
@@ -65,6 +71,7 @@ int kh_cmd_batch(int argc, char **argv, kh_cli *cli)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"registry", required_argument, NULL, OPT_REGISTRY},
         {"overrides", required_argument, NULL, OPT_OVERRIDES},
+        {"events", required_argument, NULL, OPT_EVENTS},
         {0, 0, 0, 0}};
     kh_batch_opts opts;
     memset(&opts, 0, sizeof opts);
@@ -107,6 +114,9 @@ int kh_cmd_batch(int argc, char **argv, kh_cli *cli)
             continue;
         case OPT_OVERRIDES:
             opts.overrides_path = optarg;
+            continue;
+        case OPT_EVENTS:
+            opts.events_path = optarg;
             continue;
         case KH_OPT_FORMAT:
             fprintf(stderr, "kaohe batch: --format is for score; batch writes every format\n");

@@ -18,6 +18,7 @@ static void usage(FILE *out)
           "  --rules DIR       the scheme (default: the directory the shards recorded);\n"
           "                    its SHA-256 must match the shards'\n"
           "  --overrides FILE  hand-entered facts (default: the file the shards recorded)\n"
+          "  --events FILE     加分/扣分 events (default: the file the shards recorded)\n"
           "  -q, --quiet       no summary;  -h, --help  this help\n"
           "Exit: 0 all inputs fine; 1 some inputs failed; 2 usage or configuration error\n"
           "(a shard missing, shards of different runs, a changed scheme).\n",
@@ -30,11 +31,12 @@ int kh_cmd_merge(int argc, char **argv, kh_cli *cli)
         {"output", required_argument, NULL, 'o'},
         {"rules", required_argument, NULL, KH_OPT_RULES},
         {"overrides", required_argument, NULL, 'O'},
+        {"events", required_argument, NULL, 'E'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    const char *outdir = NULL, *overrides = NULL;
+    const char *outdir = NULL, *overrides = NULL, *events = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:vqh", longopts, NULL)) != -1) {
@@ -42,6 +44,7 @@ int kh_cmd_merge(int argc, char **argv, kh_cli *cli)
         case 'h': usage(stdout); return KH_EXIT_OK;
         case 'o': outdir = optarg; break;
         case 'O': overrides = optarg; break;
+        case 'E': events = optarg; break;
         case KH_OPT_RULES: cli->rules_dir = optarg; break;
         case 'q': cli->quiet = true; break;
         case 'v': cli->verbose++; break;
@@ -53,5 +56,6 @@ int kh_cmd_merge(int argc, char **argv, kh_cli *cli)
         usage(stderr);
         return KH_EXIT_USAGE;
     }
-    return kh_batch_merge(cli, outdir, argv + optind, (size_t)(argc - optind), overrides);
+    return kh_batch_merge(cli, outdir, argv + optind, (size_t)(argc - optind), overrides,
+                          events);
 }

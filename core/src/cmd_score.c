@@ -33,29 +33,6 @@ static void usage(FILE *out)
           KH_CLI_COMMON_HELP, out);
 }
 
-/* Load the events file; an event id that is not an adjustment of the scheme
- * is an error too. Prints the problem; false on failure. */
-static bool load_events(const char *path, const kh_scheme *scheme, kh_event_list *events)
-{
-    kh_error err;
-    kh_error_clear(&err);
-    int rc = kh_events_load(events, path, &err);
-    for (size_t i = 0; rc == KH_OK && i < events->count; i++) {
-        bool known = false;
-        for (size_t k = 0; k < scheme->adjustments_count; k++)
-            known |= strcmp(scheme->adjustments[k].id, events->items[i].event) == 0;
-        if (!known)
-            rc = kh_error_set(&err, KH_ECONFIG, path, 0, 0,
-                              "event '%s' is not an adjustment of scheme %s",
-                              events->items[i].event, scheme->id);
-    }
-    if (rc == KH_OK)
-        return true;
-    char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
-    fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
-    return false;
-}
-
 /* Apply the overrides to every extracted input (after extraction, before
  * scoring); an override of report.unit / report.year renames the report.
  * Warnings (unmatched, ambiguous, refused) go to stderr unless -q. */
@@ -147,7 +124,7 @@ int kh_cmd_score(int argc, char **argv, kh_cli *cli)
         fprintf(stderr, "kaohe: %s: scheme not usable, nothing scored\n", cli->rules_dir);
         goto done;
     }
-    if (events_path && !load_events(events_path, scheme, &events))
+    if (events_path && !kh_cli_load_events(events_path, scheme, &events))
         goto done;
     if (overrides_path && !kh_cli_load_overrides(overrides_path, engine, &overrides))
         goto done;
