@@ -134,6 +134,30 @@ static bool load_registry(const char *path, kh_registry **out)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+/* Name each event's unit as the run names units: an entry's `unit` the
+ * registry identifies (文登区, 威海市文登区) becomes the registry's name, the
+ * `unit` of results.json that assemble() matches it against; a unit the
+ * registry does not know, or only doubtfully (an alias), stays as written
+ * and then matches a report that words it so. false: out of memory. */
+static bool events_to_registry_names(kh_event_list *evl, const kh_registry *reg)
+{
+    for (size_t i = 0; reg && i < evl->count; i++) {
+        kh_event *e = &evl->items[i];
+        if (!e->unit)
+            continue;
+        kh_unit_match m;
+        kh_registry_identify(reg, e->unit, NULL, NULL, &m);
+        if (m.status != KH_UNIT_MATCHED || !m.entry || strcmp(m.entry->name, e->unit) == 0)
+            continue;
+        char *name = strdup(m.entry->name);
+        if (!name)
+            return false;
+        free(e->unit);
+        e->unit = name;
+    }
+    return true;
+}
+
 bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
                     kh_batch_source *src)
 {
@@ -162,6 +186,10 @@ bool kh_batch_setup(kh_batch *b, kh_cli *cli, const kh_batch_opts *opts,
     if (opts->events_path) {
         if (!kh_cli_load_events(opts->events_path, b->scheme, &b->events))
             return false;
+        if (!events_to_registry_names(&b->events, b->registry)) {
+            fprintf(stderr, "kaohe: out of memory\n");
+            return false;
+        }
         sha_file_hex(opts->events_path, b->events_sha256);
     }
     size_t np = kh_engine_plugin_count(b->engine);
@@ -785,9 +813,9 @@ static bool assemble(assembly *a, const kh_cli *cli, const kh_scheme *scheme, kh
 }
 
 /* Warn (stderr, unless quiet) about each entry of the events file at path
- * that applies to no scored report of the assembled run: a unit is matched
- * against the unit the run resolved (the registry's name), so an entry
- * naming a unit the way a report words it may apply to nothing. */
+ * that applies to no scored report of the assembled run (a unit the
+ * registry does not know and no report words that way, a misspelt file
+ * name, a report left out of the run). */
 static void warn_unused_events(const assembly *a, const kh_event_list *evl, const char *path,
                                bool quiet)
 {
@@ -1642,6 +1670,10 @@ int kh_batch_merge(kh_cli *cli, const char *outdir, char **shards, size_t n,
     const char *ev_path = events_arg ? events_arg : ms[0].events_path;
     if (ev_path && !kh_cli_load_events(ev_path, scheme, &evl))
         goto done;
+    if (!events_to_registry_names(&evl, registry)) {
+        fprintf(stderr, "kaohe: out of memory\n");
+        goto done;
+    }
 
     /* one manifest over all shards */
     all = ms[0];

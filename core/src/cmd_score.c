@@ -142,17 +142,23 @@ int kh_cmd_score(int argc, char **argv, kh_cli *cli)
     }
     failed += kh_cli_score_all(rules, inputs, n, scores);
     if (events.count) {
-        /* 加分/扣分 change the totals: rank again */
+        /* 加分/扣分 change the totals: rank again. Every entry may apply
+         * to one report. */
+        const char **ids = calloc(events.count, sizeof *ids);
+        if (!ids) {
+            fprintf(stderr, "kaohe: out of memory\n");
+            goto done;
+        }
         for (size_t i = 0; i < n; i++) {
-            const char *ids[64];
             size_t nid = scores[i] ? kh_events_for(&events, inputs[i].path, inputs[i].unit,
-                                                   ids, 64)
+                                                   ids, events.count)
                                    : 0;
             kh_error err;
             kh_error_clear(&err);
             if (nid && kh_report_score_adjust(scores[i], scheme, ids, nid, &err) != KH_OK)
                 fprintf(stderr, "kaohe: warning: %s: %s\n", inputs[i].path, err.message);
         }
+        free(ids);
         kh_cli_rank(scores, n);
     }
     kh_output_score(stdout, cli->format, scheme, inputs, scores, n,

@@ -154,8 +154,7 @@ class BatchEventsTest(KaoheTest):
         for extra in ((), ("--shard", "1/2")):
             p = self.batch(REPORTS, "-o", self.out(), "--events", bad, *extra)
             self.assertEqual(p.returncode, 2, p.stderr)
-            self.assertIn(bad, p.stderr)
-            self.assertIn("no_such_event", p.stderr)
+            self.assertIn(bad + ":2: event 'no_such_event' is not an adjustment", p.stderr)
             self.assertFalse(os.path.exists(os.path.join(self.out(), "results.json")))
             self.assertFalse(os.path.exists(os.path.join(self.out(), "shard-1-of-2.json")))
         p = self.batch(REPORTS, "-o", self.out(), "--events", self.write("- {unit: x}\n"))
@@ -163,14 +162,21 @@ class BatchEventsTest(KaoheTest):
         p = self.batch(REPORTS, "-o", self.out(), "--events", os.path.join(self.tmp, "none"))
         self.assertEqual(p.returncode, 2, p.stderr)
 
-    def test_an_event_that_applies_to_nothing_is_a_warning(self):
-        # batch matches the unit the registry resolved: 城阳区 is 青岛市城阳区
-        ev = self.write("- {unit: 城阳区, event: demonstration}\n")
+    def test_units_as_the_registry_names_them_and_unused_entries(self):
+        # an entry's unit is identified against the registry like a report's:
+        # 城阳区 is 青岛市城阳区; an entry that applies to nothing is a warning
+        # naming its line
+        ev = self.write("- {unit: 城阳区, event: demonstration}\n"
+                        "- {unit: 不存在区, event: judgment_not_executed}\n")
         p = self.batch(REPORTS, "-o", self.out(), "--events", ev)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stderr, re.escape(ev) + r"(:\d+)?: event 'demonstration' for unit "
-                                                   r"城阳区 applies to no report")
-        self.assertTrue(all(r["adjustments"] == [] for r in load(self.out())["results"]))
+        self.assertIn(ev + ":2: event 'judgment_not_executed' for unit 不存在区 applies to no "
+                      "report", p.stderr)
+        self.assertNotIn("demonstration", p.stderr)
+        got = {os.path.basename(r["path"]): r for r in load(self.out())["results"]}
+        self.assertEqual([a["points"] for a in got["chengyang-2024.txt"]["adjustments"]], [3])
+        self.assertTrue(all(r["adjustments"] == [] for name, r in got.items()
+                            if name != "chengyang-2024.txt"))
 
     def test_manifest_records_the_events_file(self):
         ev = self.write(EVENTS)
