@@ -1,9 +1,9 @@
 /* check_batch_summary.c — the batch parent's compact summaries: a light item
  * rebuilt from a summary carries what the item did (points bit for bit,
  * statuses, missing keys, the explanations of indicators awaiting review,
- * extraction errors), the office's files written from summaries are the
- * files written from the items, ranks are kh_rank's, and a report costs a
- * few hundred bytes whatever its strings. */
+ * 加分/扣分 adjustments, extraction errors), the office's files written
+ * from summaries are the files written from the items, ranks are kh_rank's,
+ * and a report costs a few hundred bytes whatever its strings. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
@@ -21,10 +21,11 @@ static kh_test_run run_;
 
 static void setup(void)
 {
-    static char path[1024];
+    static char path[1024], events[1024];
     snprintf(path, sizeof path, "%s/overrides/example.yaml", KH_FIXTURES_DIR);
-    kh_test_run_options opt = {.overrides = path, .with_failed = 1, .with_hostile = 1,
-                               .title = "2024年度法治政府建设考核"};
+    snprintf(events, sizeof events, "%s/events/example.yaml", KH_FIXTURES_DIR);
+    kh_test_run_options opt = {.overrides = path, .events = events, .with_failed = 1,
+                               .with_hostile = 1, .title = "2024年度法治政府建设考核"};
     ck_assert_msg(kh_test_run_build(&run_, &opt) == 0, "%s", run_.message);
 }
 
@@ -54,7 +55,7 @@ START_TEST(test_batch_summary__light_items)
 {
     const kh_run *run = &run_.run;
     kh_batch_summary *s = summarise_run(run);
-    size_t with_missing = 0, with_errors = 0;
+    size_t with_missing = 0, with_errors = 0, with_adjust = 0;
     for (size_t i = 0; i < run->count; i++) {
         const kh_run_item *a = &run->items[i];
         const kh_run_item *b = kh_batch_summary_item(s, i);
@@ -79,6 +80,14 @@ START_TEST(test_batch_summary__light_items)
         assert_same_str(y->grade, x->grade);
         assert_same_str(y->unit, x->unit);
         ck_assert_int_eq(y->rank, x->rank);
+        ck_assert_uint_eq(y->adjustments_count, x->adjustments_count);
+        for (size_t j = 0; j < x->adjustments_count; j++) {
+            ck_assert_str_eq(y->adjustments[j].id, x->adjustments[j].id);
+            ck_assert_str_eq(y->adjustments[j].name, x->adjustments[j].name);
+            ck_assert(memcmp(&x->adjustments[j].points, &y->adjustments[j].points,
+                             sizeof(double)) == 0);
+        }
+        with_adjust += x->adjustments_count > 0;
         ck_assert_uint_eq(y->indicators_count, x->indicators_count);
         for (size_t k = 0; k < x->indicators_count; k++) {
             const kh_indicator_result *p = &x->indicators[k], *q = &y->indicators[k];
@@ -97,6 +106,7 @@ START_TEST(test_batch_summary__light_items)
         }
     }
     ck_assert_uint_gt(with_missing, 0); /* the fixtures exercise what matters */
+    ck_assert_uint_ge(with_adjust, 2);
     ck_assert_ptr_null(kh_batch_summary_item(s, run->count));
     kh_batch_summary_free(s);
 }

@@ -61,10 +61,11 @@ static kh_test_run run_;
 
 static void build_full(void)
 {
-    static char path[1024];
+    static char path[1024], events[1024];
     snprintf(path, sizeof path, "%s/overrides/example.yaml", KH_FIXTURES_DIR);
-    kh_test_run_options opt = {.overrides = path, .with_failed = 1, .with_hostile = 1,
-                               .title = "2024年度法治政府建设考核"};
+    snprintf(events, sizeof events, "%s/events/example.yaml", KH_FIXTURES_DIR);
+    kh_test_run_options opt = {.overrides = path, .events = events, .with_failed = 1,
+                               .with_hostile = 1, .title = "2024年度法治政府建设考核"};
     ck_assert_msg(kh_test_run_build(&run_, &opt) == 0, "%s", run_.message);
     make_outdir();
 }
@@ -180,7 +181,10 @@ START_TEST(test_outputs__ranking_csv_is_excel_ready)
     ck_assert(len > 2 && csv[len - 2] == '\r' && csv[len - 1] == '\n');
     ck_assert_str_eq(csv_line(csv + 3, 0),
                      "排名,单位,行政区划代码,年度,总分,等次,待核查项数,FZ-01,FZ-02,FZ-03,"
-                     "FZ-04,FZ-05,FZ-06,FZ-07,FZ-08,FZ-09,FZ-10,FZ-11,FZ-12,文件,备注");
+                     "FZ-04,FZ-05,FZ-06,FZ-07,FZ-08,FZ-09,FZ-10,FZ-11,FZ-12,加分/扣分,文件,"
+                     "备注");
+    /* 加分/扣分 (fixtures/events/example.yaml): 文登区's two bonuses capped */
+    ck_assert_ptr_nonnull(strstr(csv_line(csv + 3, 1), ",3.00,"));
     /* rank 1 is 威海市文登区 with its code; rows in rank order */
     ck_assert_ptr_nonnull(strstr(csv_line(csv + 3, 1), "1,威海市文登区,371003,2024,"));
     ck_assert_uint_eq(count_of(csv, "\r\n"), run_.count + 1);
@@ -236,6 +240,10 @@ START_TEST(test_outputs__html_has_every_section)
     ck_assert_uint_eq(count_of(html, "<g class=\"bar\">"), scored);
     ck_assert_uint_eq(count_of(html, "<article id=\"d"), run_.count);
     ck_assert_ptr_nonnull(strstr(html, "<title>2024年度法治政府建设考核</title>"));
+    /* the heat map's 加分/扣分 column (fixtures/events/example.yaml) */
+    ck_assert_ptr_nonnull(strstr(html, "<th class=\"num\">加分/扣分</th>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"num\">+3.00</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"num\">-4.00</td>"));
     ck_assert_ptr_nonnull(strstr(html, run_.scheme->name));
     ck_assert_ptr_nonnull(strstr(html, run_.scheme->sha256));
     ck_assert_ptr_nonnull(strstr(html, "<table class=\"heat\">"));

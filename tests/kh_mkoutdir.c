@@ -15,7 +15,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: kh_mkoutdir OUTDIR [--overrides FILE] [--failed] [--hostile]\n");
+        fprintf(stderr, "usage: kh_mkoutdir OUTDIR [--overrides FILE] [--events FILE] [--failed] [--hostile]\n");
         return 2;
     }
     kh_test_run_options opt = {0};
@@ -23,6 +23,8 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--overrides") == 0 && i + 1 < argc)
             opt.overrides = argv[++i];
+        else if (strcmp(argv[i], "--events") == 0 && i + 1 < argc)
+            opt.events = argv[++i];
         else if (strcmp(argv[i], "--failed") == 0)
             opt.with_failed = 1;
         else if (strcmp(argv[i], "--hostile") == 0)

@@ -19,6 +19,7 @@
 #include "kaohe/kaohe.h"
 #include "kaohe/scheme.h"
 #include "kaohe/score.h"
+#include "events.h"
 #include "overrides.h"
 #include "run.h"
 #include "sha256.h"
@@ -32,6 +33,7 @@
 
 typedef struct kh_test_run_options {
     const char *overrides;  /* overrides.yaml or NULL */
+    const char *events;     /* events.yaml (加分/扣分) or NULL */
     int with_failed;        /* add fixtures/bad/binary.bin (fails to load) */
     int with_hostile;       /* add a hand-made report with HTML in its text */
     const char *title;
@@ -52,6 +54,7 @@ typedef struct kh_test_run {
     kh_run_item items[KH_TEST_RUN_MAX];
     kh_override_list overrides;
     kh_overrides_result applied;
+    kh_event_list events;
     kh_run run;
     char message[2048]; /* why building failed */
 } kh_test_run;
@@ -105,6 +108,7 @@ static inline void kh_test_run_free(kh_test_run *t)
         free(t->errors[i]);
     }
     kh_overrides_result_free(&t->applied);
+    kh_event_list_free(&t->events);
     kh_override_list_free(&t->overrides);
     kh_rules_free(t->rules);
     kh_scheme_free(t->scheme);
@@ -237,6 +241,11 @@ static inline int kh_test_run_build(kh_test_run *t, const kh_test_run_options *o
                 return -1;
             }
     }
+    if (opt && opt->events && kh_events_load(&t->events, opt->events, &err) != KH_OK) {
+        snprintf(t->message, sizeof t->message, "events: %s:%d: %s", err.file, err.line,
+                 err.message);
+        return -1;
+    }
     kh_report_score *ranked[KH_TEST_RUN_MAX];
     size_t nr = 0;
     for (size_t i = 0; i < t->count; i++) {
@@ -261,6 +270,12 @@ static inline int kh_test_run_build(kh_test_run *t, const kh_test_run_options *o
         if (kh_rules_score(t->rules, t->facts[i], it->path, it->unit, it->year, &t->scores[i],
                            &err) != KH_OK) {
             snprintf(t->message, sizeof t->message, "score %s: %s", it->path, err.message);
+            return -1;
+        }
+        const char *ids[16];
+        size_t nid = kh_events_for(&t->events, it->path, it->unit, ids, 16);
+        if (nid && kh_report_score_adjust(t->scores[i], t->scheme, ids, nid, &err) != KH_OK) {
+            snprintf(t->message, sizeof t->message, "events %s: %s", it->path, err.message);
             return -1;
         }
         it->facts = t->facts[i];

@@ -189,6 +189,8 @@ typedef struct head {
     uint32_t order;             /* the scheme index of each indicator (bytes)
                                    when they are not in scheme order, or 0 */
     uint32_t aside;             /* the points as doubles when F_ASIDE */
+    uint32_t adjust;            /* the 加分/扣分 adjustments: a list of (id,
+                                   name, points as a double's bytes), or 0 */
     int32_t year, rank;
     uint8_t flags;
 } head;
@@ -204,6 +206,9 @@ struct kh_batch_summary {
     kh_indicator_result *ind;   /* nind */
     char **missing;             /* missing keys of all its indicators */
     size_t missing_cap;
+    kh_adjustment *adj;         /* its adjustments (strings borrowed from
+                                   the pool) */
+    size_t adj_cap;
     kh_factset *errors;
 };
 
@@ -250,6 +255,7 @@ void kh_batch_summary_free(kh_batch_summary *s)
     pool_free(&s->pool);
     free(s->ind);
     free(s->missing);
+    free(s->adj);
     kh_factset_free(s->errors);
     free(s);
 }
@@ -286,6 +292,28 @@ static uint32_t detail_of_result(pool *p, const kh_indicator_result *r, bool *ok
         free(ids);
     }
     return pool_list(p, d, 3, ok);
+}
+
+/* The adjustments of sc as a pool list: (id, name, points) per adjustment,
+ * the points a double's bytes interned as they are (read back exactly). */
+static uint32_t adjust_list(pool *p, const kh_report_score *sc, bool *ok)
+{
+    size_t n = sc->adjustments_count;
+    uint32_t *ids = malloc(3 * n * sizeof *ids);
+    if (!ids) {
+        *ok = false;
+        return 0;
+    }
+    for (size_t a = 0; a < n; a++) {
+        const kh_adjustment *adj = &sc->adjustments[a];
+        ids[3 * a] = pool_str(p, adj->id, ok);
+        ids[3 * a + 1] = pool_str(p, adj->name, ok);
+        ids[3 * a + 2] = pool_intern(p, &adj->points, sizeof adj->points);
+        *ok = *ok && ids[3 * a + 2];
+    }
+    uint32_t list = pool_list(p, ids, 3 * n, ok);
+    free(ids);
+    return list;
 }
 
 int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it)
@@ -350,6 +378,8 @@ int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it)
         }
     }
     h->details = pool_list(p, ids, 2 * nd, &ok);
+    if (sc->adjustments_count)
+        h->adjust = adjust_list(p, sc, &ok);
     if (!ordered)
         h->order = pool_intern(p, order, s->nind);
     if (!small) {
@@ -453,6 +483,23 @@ const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i)
                 s->missing[used++] = (char *)pool_get_str(p, keys[m]);
         }
     }
+    /* the 加分/扣分 adjustments */
+    const uint32_t *adj = pool_get_list(p, h->adjust, &n);
+    size_t na = n / 3;
+    if (na > s->adj_cap) {
+        kh_adjustment *a = realloc(s->adj, na * sizeof *a);
+        if (!a)
+            return NULL;
+        s->adj = a;
+        s->adj_cap = na;
+    }
+    for (size_t a = 0; a < na; a++) {
+        s->adj[a].id = (char *)pool_get_str(p, adj[3 * a]);
+        s->adj[a].name = (char *)pool_get_str(p, adj[3 * a + 1]);
+        memcpy(&s->adj[a].points, p->blobs[adj[3 * a + 2]].data, sizeof s->adj[a].points);
+    }
+    sc->adjustments = na ? s->adj : NULL;
+    sc->adjustments_count = na;
     it->score = sc;
     return it;
 }

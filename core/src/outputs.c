@@ -51,6 +51,23 @@ static bool scored(const kh_run_item *it)
     return it->score != NULL && it->error == NULL;
 }
 
+/* The 加分/扣分 column and row: only for a scheme that declares adjustments. */
+#define ADJUST_LABEL "加分/扣分"
+static bool has_adjustments(const kh_scheme *sc)
+{
+    return sc->adjustments_count > 0;
+}
+
+/* The net 加分/扣分 of a score (its caps included): what its total adds to
+ * its indicator points. */
+static double adjust_sum(const kh_report_score *s)
+{
+    double sum = 0;
+    for (size_t a = 0; a < s->adjustments_count; a++)
+        sum += s->adjustments[a].points;
+    return sum;
+}
+
 /* Display order: scored items by rank (ties in run order), failed ones last.
  * Caller frees. */
 static size_t *display_order(const kh_run *run)
@@ -154,6 +171,8 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
             fputc(',', out);
             csv_text(out, sc->indicators[k].id);
         }
+    if (has_adjustments(sc))
+        fputs("," ADJUST_LABEL, out);
     fputs(",文件,备注\r\n", out);
     for (size_t n = 0; n < run->count; n++) {
         const kh_run_item *it = kh_run_item_at(run, ord[n]);
@@ -190,6 +209,11 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
                 fputs("不计", out);
             else
                 fputs(fmt_points(r->points, buf, sizeof buf), out);
+        }
+        if (has_adjustments(sc)) {
+            fputc(',', out);
+            if (s)
+                fputs(fmt_points(adjust_sum(s), buf, sizeof buf), out);
         }
         fputc(',', out);
         csv_text(out, it->path);
@@ -356,11 +380,16 @@ static void sheet_ranking(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         names[n++] = fixed[c];
     }
     size_t first_ind = n;
-    for (size_t k = 0; k < sc->indicators_count && n < XL_MAX_COLS - 2; k++)
+    for (size_t k = 0; k < sc->indicators_count && n < XL_MAX_COLS - 3; k++)
         if (!sc->indicators[k].monitor) {
             caps[n] = 12;
             names[n++] = sc->indicators[k].id;
         }
+    size_t col_adjust = n;
+    if (has_adjustments(sc)) {
+        caps[n] = 12;
+        names[n++] = ADJUST_LABEL;
+    }
     size_t col_path = n;
     caps[n] = 50;
     names[n++] = "文件";
@@ -384,7 +413,7 @@ static void sheet_ranking(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             xl_num(s, row, 6, (double)review_count(sco), fm->number, false);
         }
         size_t c = first_ind;
-        for (size_t k = 0; k < sc->indicators_count && c < col_path; k++) {
+        for (size_t k = 0; k < sc->indicators_count && c < col_adjust; k++) {
             if (sc->indicators[k].monitor)
                 continue;
             if (sco && k < sco->indicators_count) {
@@ -399,6 +428,8 @@ static void sheet_ranking(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             }
             c++;
         }
+        if (sco && col_adjust < col_path)
+            xl_num(s, row, (lxw_col_t)col_adjust, adjust_sum(sco), fm->points, true);
         xl_str(s, row, (lxw_col_t)col_path, it->path, fm->text);
         const char *note = sco ? it->unit_note : (it->error ? it->error : "未能处理");
         if (note)
@@ -462,7 +493,20 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         }
     }
     xl_filter(s, n, row - 1); /* the indicator rows */
-    /* totals and grades under the indicators */
+    /* 加分/扣分, totals and grades under the indicators */
+    if (has_adjustments(sc)) {
+        xl_str(s, row, 0, ADJUST_LABEL, fm->header);
+        xl_str(s, row, 1, "", fm->header);
+        lxw_col_t c = 3;
+        for (size_t i = 0; i < run->count && c < n; i++) {
+            const kh_run_item *it = kh_run_item_at(run, ord[i]);
+            if (!scored(it))
+                continue;
+            xl_num(s, row, c, adjust_sum(it->score), fm->points, true);
+            c++;
+        }
+        row++;
+    }
     lxw_row_t total_row = row, grade_row = row + 1;
     xl_str(s, total_row, 0, "总分", fm->header);
     xl_str(s, total_row, 1, "", fm->header);
@@ -1026,6 +1070,8 @@ static void html_heatmap(FILE *out, const kh_run *run, const size_t *ord)
             fprintf(out, "%s分", kh_format_double(sc->indicators[k].max, mx, sizeof mx));
         fputs("</small></th>", out);
     }
+    if (has_adjustments(sc))
+        fputs("<th class=\"num\">" ADJUST_LABEL "</th>", out);
     fputs("<th class=\"num\">总分</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < run->count; i++) {
         const kh_run_item *it = kh_run_item_at(run, ord[i]);
@@ -1061,6 +1107,11 @@ static void html_heatmap(FILE *out, const kh_run *run, const size_t *ord)
                         r->status == KH_STATUS_MISSING ? "?" : "");
             }
             fputs("</td>", out);
+        }
+        if (has_adjustments(sc)) {
+            double adj = adjust_sum(s);
+            fprintf(out, "<td class=\"num\">%s%s</td>", adj > 0 ? "+" : "",
+                    fmt_points(adj, pts, sizeof pts));
         }
         fprintf(out, "<td class=\"num\"><b>%s</b></td></tr>\n",
                 fmt_points(s->total, pts, sizeof pts));

@@ -23,6 +23,7 @@ from kh import FIXTURES
 BUILD = os.environ.get("KAOHE_BUILD_DIR", "")
 MKOUTDIR = os.path.join(BUILD, "tests", "kh_mkoutdir")
 EXAMPLE = os.path.join(FIXTURES, "overrides", "example.yaml")
+EVENTS = os.path.join(FIXTURES, "events", "example.yaml")
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -114,8 +115,9 @@ class OutdirTest(unittest.TestCase):
             raise unittest.SkipTest(f"{MKOUTDIR} not built (KAOHE_BUILD_DIR unset?)")
         cls.tmp = tempfile.mkdtemp()
         cls.outdir = os.path.join(cls.tmp, "out")
-        p = subprocess.run([MKOUTDIR, cls.outdir, "--overrides", EXAMPLE, "--failed",
-                            "--hostile"], capture_output=True, text=True, timeout=300)
+        p = subprocess.run([MKOUTDIR, cls.outdir, "--overrides", EXAMPLE, "--events", EVENTS,
+                            "--failed", "--hostile"], capture_output=True, text=True,
+                           timeout=300)
         if p.returncode != 0:
             raise AssertionError(f"kh_mkoutdir failed: {p.stderr}")
         cls.xlsx = Xlsx(os.path.join(cls.outdir, "kaohe.xlsx"))
@@ -137,7 +139,7 @@ class OutdirTest(unittest.TestCase):
         self.assertEqual(head[:7], ["排名", "单位", "行政区划代码", "年度", "总分", "等次",
                                     "待核查项数"])
         self.assertEqual(head[7], "FZ-01")
-        self.assertEqual(head[-2:], ["文件", "备注"])
+        self.assertEqual(head[-3:], ["加分/扣分", "文件", "备注"])
         self.assertEqual(len({len(r) for r in self.csv_rows}), 1)  # rectangular
         first = self.csv_rows[1]
         self.assertEqual(first[:4], ["1", "威海市文登区", "371003", "2024"])
@@ -149,6 +151,26 @@ class OutdirTest(unittest.TestCase):
         failed = self.csv_rows[-1]
         self.assertEqual(failed[0], "")
         self.assertIn("binary data", failed[-1])
+
+    def test_csv_adjustments_add_up_to_the_total(self):
+        # fixtures/events/example.yaml: 文登区 two +3 capped at 3; 城阳区 -2 -2
+        head = self.csv_rows[0]
+        adj, first, path = head.index("加分/扣分"), head.index("FZ-01"), head.index("文件")
+        by_file = {os.path.basename(r[path]): r for r in self.csv_rows[1:]}
+        self.assertEqual(by_file["wendeng-2024.txt"][adj], "3.00")
+        self.assertEqual(by_file["chengyang-2024.txt"][adj], "-4.00")
+        self.assertEqual(by_file["rongcheng-2022.txt"][adj], "0.00")
+        self.assertEqual(by_file["binary.bin"][adj], "")  # failed: no points
+        # with nothing 不计 or 错误, the indicator points plus 加分/扣分 are the total
+        checked = 0
+        for r in self.csv_rows[1:]:
+            cells = r[first:adj]
+            if not r[4] or any(c in ("不计", "错误") for c in cells):
+                continue
+            self.assertAlmostEqual(sum(float(c) for c in cells) + float(r[adj]), float(r[4]),
+                                   places=2, msg=r[1])
+            checked += 1
+        self.assertGreaterEqual(checked, 4)
 
     # ---- kaohe.xlsx ----
 
@@ -191,6 +213,13 @@ class OutdirTest(unittest.TestCase):
         ids = [r[0] for r in rows[1:]]
         self.assertIn("FZ-01", ids)
         self.assertIn("总分", ids)
+        # 加分/扣分 between the indicators and 总分, per unit
+        self.assertEqual(ids.index("加分/扣分") + 1, ids.index("总分"))
+        adj = rows[ids.index("加分/扣分") + 1]
+        self.assertEqual(adj[3], 3.0)  # 威海市文登区, capped
+        ranking = rows_of(self.xlsx.cells("排名"))
+        col = ranking[0].index("加分/扣分")
+        self.assertEqual(ranking[1][col], 3.0)
         fz04 = rows[ids.index("FZ-04") + 1]
         self.assertEqual(fz04[2], 10.0)
         self.assertEqual(fz04[3], 10.0)  # 文登区's override gives full marks
