@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "batch.h"
+#include "cli_score.h"
 #include "kaohe/plugin.h" /* KH_PRINTF */
 #include "scheme_internal.h"
 
@@ -212,15 +213,6 @@ static bool iso_date_ok(const char *s)
     return !(m == 2 && d == 29 && !leap);
 }
 
-static void print_diags(const kh_diag_list *d)
-{
-    for (size_t i = 0; i < d->count; i++) {
-        char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
-        kh_error_format(&d->items[i].where, buf, sizeof buf);
-        fprintf(stderr, "kaohe: %s: %s\n", d->items[i].warning ? "warning" : "error", buf);
-    }
-}
-
 /* The directory part of path ("." when none), owned. */
 static char *dir_of(const char *path)
 {
@@ -291,7 +283,7 @@ static bool load_manifest(kh_batch_source *src, const char *path)
         }
     ok = true;
 done:
-    print_diags(&diags);
+    kh_cli_print_diags(stderr, &diags);
     kh_diag_list_free(&diags);
     free(base);
     if (m)

@@ -108,22 +108,13 @@ const char *kh_batch_find_registry(const kh_cli *cli, char *buf, size_t size)
     return file_exists(buf) ? buf : NULL;
 }
 
-static void print_diags(const kh_diag_list *d)
-{
-    for (size_t i = 0; i < d->count; i++) {
-        char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
-        kh_error_format(&d->items[i].where, buf, sizeof buf);
-        fprintf(stderr, "kaohe: %s: %s\n", d->items[i].warning ? "warning" : "error", buf);
-    }
-}
-
 static bool load_registry(const char *path, kh_registry **out)
 {
     kh_diag_list diags = {0};
     kh_error err;
     kh_error_clear(&err);
     int rc = kh_registry_load(out, path, &diags, &err);
-    print_diags(&diags);
+    kh_cli_print_diags(stderr, &diags);
     if (rc != KH_OK && diags.count == 0) {
         char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
         fprintf(stderr, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));

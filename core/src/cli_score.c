@@ -9,7 +9,7 @@
 
 #include "rulescheck.h"
 
-static void print_diags(FILE *out, const kh_diag_list *d)
+void kh_cli_print_diags(FILE *out, const kh_diag_list *d)
 {
     for (size_t i = 0; i < d->count; i++) {
         char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
@@ -28,7 +28,7 @@ kh_scheme *kh_cli_load_scheme(const char *dir, kh_engine *engine, FILE *out, kh_
     char buf[KH_ERROR_MSG_MAX + KH_ERROR_FILE_MAX + 32];
     if (kh_scheme_load(&scheme, dir, &diags, &err) != KH_OK) {
         if (diags.count)
-            print_diags(out, &diags);
+            kh_cli_print_diags(out, &diags);
         else
             fprintf(out, "kaohe: error: %s\n", kh_error_format(&err, buf, sizeof buf));
         kh_diag_list_free(&diags);
@@ -40,7 +40,7 @@ kh_scheme *kh_cli_load_scheme(const char *dir, kh_engine *engine, FILE *out, kh_
     if (kh_diag_list_errors(&diags) == 0 &&
         kh_rules_new(rules, scheme, &diags, &err) != KH_OK && diags.count == 0)
         kh_diag_list_add(&diags, false, NULL, 0, "%s", kh_error_format(&err, buf, sizeof buf));
-    print_diags(out, &diags);
+    kh_cli_print_diags(out, &diags);
     size_t errors = kh_diag_list_errors(&diags);
     kh_diag_list_free(&diags);
     if (errors || !*rules) {

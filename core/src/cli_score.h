@@ -15,6 +15,10 @@
 #include "factsfile.h"
 #include "overrides.h"
 
+/* Print every diagnostic of d to out, one line each: "kaohe: error:
+ * file:line: message" or "kaohe: warning: …". */
+void kh_cli_print_diags(FILE *out, const kh_diag_list *d);
+
 /* Load, validate and compile the scheme in dir; with an engine, every fact
  * key an indicator declares must be provided by a loaded plugin. Every
  * problem is printed to out as "kaohe: error: file:line: message" (warnings
