@@ -944,6 +944,72 @@ START_TEST(test_sandbox__watchdog_stops_runaway_c_loops)
 }
 END_TEST
 
+/* The watchdog's signal landing in the count hook between its clock read
+ * (deadline not yet passed) and its re-arm is not lost: the run stops on
+ * the next instruction, not a chunk of instructions later (in a loop of
+ * heavy C calls, seconds). The probe sleeps through the deadline at that
+ * very point, so the timer's signal arrives there every time. */
+typedef struct race_probe {
+    int fired;
+    long ticks;          /* calls of tick() so far */
+    long ticks_at_probe; /* ... when the probe returned */
+    double deadline_ms;  /* now_ms() at the deadline, roughly */
+} race_probe;
+
+static int race_tick(lua_State *L)
+{
+    race_probe *p = lua_touserdata(L, lua_upvalueindex(1));
+    p->ticks++;
+    return 0;
+}
+
+static void race_prepare(lua_State *L, int env, void *ctx)
+{
+    lua_pushlightuserdata(L, ctx);
+    lua_pushcclosure(L, race_tick, 1);
+    lua_setfield(L, env, "tick");
+}
+
+static void race_sleep_through_deadline(lua_State *L, void *ctx)
+{
+    (void)L;
+    race_probe *p = ctx;
+    if (p->fired)
+        return;
+    p->fired = 1;
+    /* the signal interrupts the sleep (EINTR): sleep on until well past */
+    while (now_ms() < p->deadline_ms + 50) {
+        struct timespec ms10 = {0, 10 * 1000000L};
+        nanosleep(&ms10, NULL);
+    }
+    p->ticks_at_probe = p->ticks;
+}
+
+START_TEST(test_sandbox__watchdog_signal_at_rearm_not_lost)
+{
+    kh_sandbox *sb = new_sandbox(4000000000UL, 0, 200);
+    race_probe p = {0};
+    kh_sandbox__set_hook_probe(sb, race_sleep_through_deadline, &p);
+    int id = compile(sb, "race.lua", "while true do tick() end");
+    kh_error err;
+    kh_error_clear(&err);
+    p.deadline_ms = now_ms() + 200;
+    ck_assert_int_eq(kh_sandbox_run(sb, id, race_prepare, NULL, &p, &err), KH_ELIMIT);
+    char msg[256];
+    ck_assert_str_eq(kh_error_format(&err, msg, sizeof msg),
+                     "race.lua: time limit exceeded (200 ms)");
+    ck_assert_int_eq(p.fired, 1);
+    /* one loop iteration is 4 instructions: a lost signal lets ~250 more
+     * ticks run before the next chunk's clock read */
+    ck_assert_msg(p.ticks - p.ticks_at_probe <= 1, "%ld ticks after the deadline's signal",
+                  p.ticks - p.ticks_at_probe);
+    kh_sandbox__set_hook_probe(sb, NULL, NULL);
+    kh_sandbox__set_timeout(sb, 60000); /* the canary, under valgrind too */
+    assert_unaffected(sb);
+    kh_sandbox_free(sb);
+}
+END_TEST
+
 /* A POSIX timer is not inherited: a sandbox that ran (and made its timer)
  * before a fork makes its own in the child, and the watchdog still stops a
  * C-heavy loop there; the parent's timer still works afterwards. */
@@ -1014,6 +1080,7 @@ static Suite *kh_sandbox_suite(void)
     tcase_add_test(tc, test_sandbox__watchdog_stray_signals_trip_nothing);
     tcase_add_test(tc, test_sandbox__watchdog_stops_runaway_c_loops);
     tcase_add_test(tc, test_sandbox__watchdog_after_fork);
+    tcase_add_test(tc, test_sandbox__watchdog_signal_at_rearm_not_lost);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -102,6 +102,10 @@ struct kh_sandbox {
     volatile sig_atomic_t alarm; /* the watchdog's signal came; the hook
                                   * reads the clock at once */
     watchdog wd;
+    /* tests only (kh_sandbox__set_hook_probe): called in the count hook
+     * just before it re-arms, where a watchdog signal may land */
+    void (*probe)(lua_State *L, void *ctx);
+    void *probe_ctx;
     /* The collection schedule (kh_sandbox_run). allocs counts the blocks
      * the allocator handed out; when it still equals allocs_collected the
      * heap holds nothing but what survived the last full collection. */
@@ -208,6 +212,23 @@ static int hook_mask(const kh_sandbox *sb)
     return LUA_MASKCOUNT | (sb->line_fn ? LUA_MASKLINE : 0);
 }
 
+/* Arm the count hook for `count` instructions. The watchdog's handler sets
+ * sb->alarm and a count of 1; a signal that came since the caller last read
+ * sb->alarm — its count of 1 overwritten by this call — or during this call
+ * keeps its effect: the count goes back to 1 and the hook reads the clock
+ * on the next instruction. Without the second look, a signal landing
+ * between the hook's clock read (deadline not yet passed) and its re-arm
+ * would wait for the next chunk of instructions: seconds, in a loop of
+ * heavy C calls (CI, loaded, under ASan: a 300 ms deadline stopped at
+ * 19 s). */
+static void arm_hook(lua_State *L, kh_sandbox *sb, int count)
+{
+    lua_sethook(L, sb_hook, hook_mask(sb), count);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (sb->alarm)
+        lua_sethook(L, sb_hook, hook_mask(sb), 1);
+}
+
 /* Once a limit tripped: keep the hook firing on every instruction and raise.
  * The message object is informative only; kh_sandbox_run reports the trip
  * from sb->trip, whatever error object reaches it. */
@@ -260,9 +281,12 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
              * charged hook_count instructions for one (a run tripping its
              * instruction limit far too early). Re-armed here, such a
              * signal only costs its clock read; one that comes after this
-             * line is seen as `alarm` on the next call. */
+             * line is seen as `alarm` by arm_hook, which fires the hook
+             * on the next instruction. */
+            if (sb->probe)
+                sb->probe(L, sb->probe_ctx);
             sb->hook_count = next;
-            lua_sethook(L, sb_hook, hook_mask(sb), next);
+            arm_hook(L, sb, next);
             return;
         }
     }
@@ -1017,6 +1041,13 @@ void kh_sandbox__set_timeout(kh_sandbox *sb, unsigned timeout_ms)
     sb->limits.timeout_ms = timeout_ms ? timeout_ms : KH_SANDBOX_DEFAULT_TIMEOUT_MS;
 }
 
+void kh_sandbox__set_hook_probe(kh_sandbox *sb, void (*probe)(lua_State *L, void *ctx),
+                                void *ctx)
+{
+    sb->probe = probe;
+    sb->probe_ctx = ctx;
+}
+
 const char *kh_sandbox_chunk_name(const kh_sandbox *sb, int id)
 {
     if (!sb || id < 0 || (size_t)id >= sb->chunks_count)
@@ -1590,8 +1621,9 @@ static int sb_run(lua_State *L)
     lua_settop(L, 1);
     /* The limits apply from the first library on (the allocator's cap
      * already covers the environment). A watchdog signal that came during
-     * the build left sb->alarm set, which the first hook call sees. */
-    lua_sethook(L, sb_hook, hook_mask(sb), sb->hook_count);
+     * the build left sb->alarm set: arm_hook makes the first instruction
+     * read the clock. */
+    arm_hook(L, sb, sb->hook_count);
     for (size_t i = 0; i < sb->libs_count; i++) {
         push_chunk(L, sb, sb->libs[i], 1);
         lua_call(L, 0, 0);

@@ -139,6 +139,12 @@ size_t kh_sandbox_memory(const kh_sandbox *sb);
  * timer is kept across runs with different deadlines). 0: the default. */
 void kh_sandbox__set_timeout(kh_sandbox *sb, unsigned timeout_ms);
 
+/* Tests only: call probe(L, ctx) in the count hook each time it is about
+ * to re-arm (after its clock read found the deadline not yet passed) — the
+ * moment a watchdog signal must not be lost. NULL removes it. */
+void kh_sandbox__set_hook_probe(kh_sandbox *sb, void (*probe)(lua_State *L, void *ctx),
+                                void *ctx);
+
 /* Round half away from zero to 2 decimals, decimal-aware: 13.475 → 13.48
  * although 13.475 is stored as 13.4749999…. The prelude's round2 and fmt use
  * the same rule. NaN and infinities are returned unchanged. */
