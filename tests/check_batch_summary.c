@@ -107,6 +107,7 @@ START_TEST(test_batch_summary__light_items)
     }
     ck_assert_uint_gt(with_missing, 0); /* the fixtures exercise what matters */
     ck_assert_uint_ge(with_adjust, 2);
+    ck_assert_uint_gt(with_errors, 0);
     ck_assert_ptr_null(kh_batch_summary_item(s, run->count));
     kh_batch_summary_free(s);
 }

@@ -45,6 +45,8 @@ static void host_free(void *ctx, void *ptr)
     free(ptr);
 }
 
+static void host_log(void *ctx, kh_log_level level, const char *fmt, ...) KH_PRINTF(3, 4);
+
 static void host_log(void *ctx, kh_log_level level, const char *fmt, ...)
 {
     kh_plugin_slot *slot = ctx;

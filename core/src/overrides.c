@@ -196,6 +196,9 @@ typedef struct cyaml_capture {
 } cyaml_capture;
 
 static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+    KH_PRINTF(3, 0);
+
+static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
     cyaml_capture *c = ctx;
     if (level < CYAML_LOG_ERROR)
