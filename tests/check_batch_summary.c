@@ -181,8 +181,12 @@ END_TEST
 
 START_TEST(test_batch_summary__rank_as_kh_rank)
 {
-    /* ties by cents (80.004 and 80.0), failed items, a given order */
-    static const double totals[] = {71.5, 80.004, 80.0, 92.25, 0, 71.5, 99.999, 100.0, 55};
+    /* ties by cents (80.004 and 80.0), failed items, a given order, three
+     * years and an unknown one, ranked each among its own */
+    static const double totals[] = {71.5, 80.004, 80.0, 92.25, 0, 71.5, 99.999, 100.0, 55,
+                                    88, 71.5, 60, 100.0};
+    static const int years[] = {2024, 2024, 2024, 2024, 2024, 2023, 2024, 2024, 2024,
+                                2023, 2023, 0, 2022};
     enum { N = sizeof totals / sizeof totals[0] };
     kh_batch_summary *s = NULL;
     ck_assert_int_eq(kh_batch_summary_new(&s, run_.scheme, N), KH_OK);
@@ -194,12 +198,14 @@ START_TEST(test_batch_summary__rank_as_kh_rank)
     for (size_t i = 0; i < N; i++) {
         memset(&scores[i], 0, sizeof scores[i]);
         scores[i].total = totals[i];
+        scores[i].year = years[i];
         scores[i].indicators = ind;
         scores[i].indicators_count = run_.scheme->indicators_count;
         kh_run_item it = {0};
         it.path = "x";
         it.score = &scores[i];
         it.error = i == 4 ? "x: unreadable" : NULL;
+        it.year = years[i];
         ck_assert_int_eq(kh_batch_summary_set(s, i, &it), KH_OK);
     }
     /* the order items are ranked in: reversed */
@@ -216,6 +222,10 @@ START_TEST(test_batch_summary__rank_as_kh_rank)
     for (size_t i = 0; i < N; i++)
         ck_assert_int_eq(kh_batch_summary_rank(s, i), i == 4 ? 0 : scores[i].rank);
     ck_assert_int_eq(kh_batch_summary_rank(s, 2), kh_batch_summary_rank(s, 1)); /* 80.00 */
+    ck_assert_int_eq(kh_batch_summary_rank(s, 10), 2);  /* 2023: 88, 71.5 */
+    ck_assert_int_eq(kh_batch_summary_rank(s, 11), 1);  /* year unknown */
+    ck_assert_int_eq(kh_batch_summary_rank(s, 12), 1);  /* 2022 */
+    ck_assert_int_eq(kh_batch_summary_rank(s, 7), 1);   /* 2024: 100 */
     free(ind);
     kh_batch_summary_free(s);
 }

@@ -749,6 +749,51 @@ START_TEST(test_score__rank_ties_share_a_place)
 }
 END_TEST
 
+/* Each assessment year is ranked among its own reports; the latest year
+ * comes first, a year of 0 (unknown) last. */
+START_TEST(test_score__ranks_per_year)
+{
+    kh_report_score *a = fake(80), *b = fake(92.5), *c = fake(61), *d = fake(99),
+                    *e = fake(92.5), *f = fake(70), *g = fake(10);
+    a->year = 2024;
+    b->year = 2023;
+    c->year = 2024;
+    d->year = 2023;
+    e->year = 2024;
+    f->year = 0;
+    g->year = 2023;
+    kh_report_score *list[] = {a, b, c, d, e, f, g};
+    kh_rank(list, 7);
+    kh_report_score *want[] = {e, a, c, d, b, g, f};
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_msg(list[i] == want[i], "place %zu", i);
+    ck_assert_int_eq(e->rank, 1); /* 2024: 92.5, 80, 61 */
+    ck_assert_int_eq(a->rank, 2);
+    ck_assert_int_eq(c->rank, 3);
+    ck_assert_int_eq(d->rank, 1); /* 2023: 99, 92.5, 10 */
+    ck_assert_int_eq(b->rank, 2);
+    ck_assert_int_eq(g->rank, 3);
+    ck_assert_int_eq(f->rank, 1); /* year unknown: alone */
+    /* a tie across years is no tie */
+    kh_report_score *x = fake(50), *y = fake(50), *z = fake(50);
+    x->year = 2022;
+    y->year = 2021;
+    z->year = 2022;
+    kh_report_score *three[] = {y, x, z};
+    kh_rank(three, 3);
+    ck_assert_ptr_eq(three[0], x);
+    ck_assert_ptr_eq(three[1], z);
+    ck_assert_ptr_eq(three[2], y);
+    ck_assert_int_eq(x->rank, 1);
+    ck_assert_int_eq(z->rank, 1);
+    ck_assert_int_eq(y->rank, 1);
+    for (size_t i = 0; i < 7; i++)
+        kh_report_score_free(list[i]);
+    for (size_t i = 0; i < 3; i++)
+        kh_report_score_free(three[i]);
+}
+END_TEST
+
 /* ---- the rule API ------------------------------------------------------------- */
 
 START_TEST(test_score__script_error_leaves_others_scored)
@@ -1026,6 +1071,7 @@ static Suite *kh_score_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_score__grades_and_rounding_boundaries);
     tcase_add_test(tc, test_score__rank_ties_share_a_place);
+    tcase_add_test(tc, test_score__ranks_per_year);
     tcase_add_test(tc, test_score__script_error_leaves_others_scored);
     tcase_add_test(tc, test_score__rule_api_misuse_is_an_indicator_error);
     tcase_add_test(tc, test_score__rule_api_values);

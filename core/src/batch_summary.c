@@ -535,8 +535,10 @@ const char *kh_batch_summary_path(const kh_batch_summary *s, size_t i)
     return i < s->count ? item_at(s, i)->path : NULL;
 }
 
-/* kh_rank's order: total in cents, highest first; ties by place. */
+/* kh_rank's order: year, latest first; total in cents, highest first; ties
+ * by place. */
 typedef struct rank_key {
+    int year;
     long long cents;
     size_t place, item;
 } rank_key;
@@ -544,6 +546,8 @@ typedef struct rank_key {
 static int cmp_rank_key(const void *a, const void *b)
 {
     const rank_key *x = a, *y = b;
+    if (x->year != y->year)
+        return x->year > y->year ? -1 : 1;
     if (x->cents != y->cents)
         return x->cents > y->cents ? -1 : 1;
     return x->place < y->place ? -1 : x->place > y->place;
@@ -551,7 +555,7 @@ static int cmp_rank_key(const void *a, const void *b)
 
 int kh_batch_summary_rank_all(kh_batch_summary *s, const size_t *order, size_t n)
 {
-    /* kh_rank's rule on 24-byte keys rather than on stand-in scores (a
+    /* kh_rank's rule on 32-byte keys rather than on stand-in scores (a
      * kh_report_score each: 100,000 of them would double the summaries'
      * memory for a moment); check_batch_summary holds the two together */
     if (!order)
@@ -562,14 +566,20 @@ int kh_batch_summary_rank_all(kh_batch_summary *s, const size_t *order, size_t n
     size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = order ? order[k] : k;
-        if (kh_batch_summary_scored(s, i))
-            keys[m++] = (rank_key){llround(item_at(s, i)->total * 100.0), k, i};
+        if (kh_batch_summary_scored(s, i)) {
+            const head *h = item_at(s, i);
+            keys[m++] = (rank_key){h->year, llround(h->total * 100.0), k, i};
+        }
     }
     qsort(keys, m, sizeof *keys, cmp_rank_key);
+    /* ranks count from 1 in each year; equal totals share one */
     int rank = 0;
+    size_t first = 0;
     for (size_t k = 0; k < m; k++) {
-        if (k == 0 || keys[k].cents != keys[k - 1].cents)
-            rank = (int)k + 1;
+        if (k > 0 && keys[k].year != keys[k - 1].year)
+            first = k;
+        if (k == first || keys[k].cents != keys[k - 1].cents)
+            rank = (int)(k - first) + 1;
         item_at(s, keys[k].item)->rank = rank;
     }
     free(keys);

@@ -65,8 +65,9 @@ bool kh_batch_summary_isset(const kh_batch_summary *s, size_t i);
 const char *kh_batch_summary_path(const kh_batch_summary *s, size_t i);
 
 /* Rank the scored items among order[0..n) (NULL: every item in index
- * order) exactly as kh_rank ranks their scores given in that order (highest
- * total first, equal totals share a rank). KH_OK or KH_ENOMEM. */
+ * order) exactly as kh_rank ranks their scores given in that order (the
+ * reports of each year among themselves, highest total first, equal totals
+ * share a rank). KH_OK or KH_ENOMEM. */
 int kh_batch_summary_rank_all(kh_batch_summary *s, const size_t *order, size_t n);
 
 /* Bytes held (for tests and measurements). */

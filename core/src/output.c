@@ -225,15 +225,15 @@ size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count)
         for (size_t i = 0; i < count; i++)
             if ((pass == 0) == (scores[i] != NULL))
                 ord[n++] = i;
-    /* the scored prefix by rank, ties in input order: qsort on (rank, index),
-     * else (out of memory) an insertion sort */
+    /* the scored prefix by year and rank, ties in input order: qsort on
+     * (year, rank, index), else (out of memory) an insertion sort */
     size_t scored = 0;
     while (scored < count && scores[ord[scored]])
         scored++;
     kh_rank_place *keys = scored > 1 ? malloc(scored * sizeof *keys) : NULL;
     if (keys) {
         for (size_t i = 0; i < scored; i++)
-            keys[i] = (kh_rank_place){scores[ord[i]]->rank, ord[i]};
+            keys[i] = (kh_rank_place){scores[ord[i]]->year, scores[ord[i]]->rank, ord[i]};
         qsort(keys, scored, sizeof *keys, kh_cmp_rank_place);
         for (size_t i = 0; i < scored; i++)
             ord[i] = keys[i].index;
@@ -241,7 +241,8 @@ size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count)
     }
     for (size_t i = 1; i < scored; i++) {
         size_t v = ord[i], k = i;
-        while (k > 0 && scores[ord[k - 1]]->rank > scores[v]->rank) {
+        while (k > 0 && kh_rank_before(scores[v]->year, scores[v]->rank, scores[ord[k - 1]]->year,
+                                       scores[ord[k - 1]]->rank)) {
             ord[k] = ord[k - 1];
             k--;
         }

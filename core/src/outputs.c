@@ -68,8 +68,8 @@ static double adjust_sum(const kh_report_score *s)
     return sum;
 }
 
-/* Display order: scored items by rank (ties in run order), failed ones last.
- * Caller frees. */
+/* Display order: scored items by year (latest first) and rank (ties in run
+ * order), failed ones last. Caller frees. */
 static size_t *display_order(const kh_run *run)
 {
     size_t n = run->count, *ord = malloc((n ? n : 1) * sizeof *ord), m = 0;
@@ -78,21 +78,28 @@ static size_t *display_order(const kh_run *run)
     for (size_t i = 0; i < n; i++)
         if (scored(kh_run_item_at(run, i)))
             ord[m++] = i;
-    /* by rank, ties in run order: qsort on (rank, index) — a batch has
-     * 100,000 items — else (out of memory) a stable insertion sort */
+    /* by year and rank, ties in run order: qsort on (year, rank, index) — a
+     * batch has 100,000 items — else (out of memory) a stable insertion
+     * sort */
     kh_rank_place *keys = m > 1 ? malloc(m * sizeof *keys) : NULL;
     if (keys) {
-        for (size_t i = 0; i < m; i++)
-            keys[i] = (kh_rank_place){kh_run_item_at(run, ord[i])->score->rank, ord[i]};
+        for (size_t i = 0; i < m; i++) {
+            const kh_report_score *sc = kh_run_item_at(run, ord[i])->score;
+            keys[i] = (kh_rank_place){sc->year, sc->rank, ord[i]};
+        }
         qsort(keys, m, sizeof *keys, kh_cmp_rank_place);
         for (size_t i = 0; i < m; i++)
             ord[i] = keys[i].index;
         free(keys);
     }
-    for (size_t i = 1; i < m; i++) { /* stable insertion sort by rank */
+    for (size_t i = 1; i < m; i++) { /* stable insertion sort by year, rank */
         size_t v = ord[i], k = i;
-        int rv = kh_run_item_at(run, v)->score->rank;
-        while (k > 0 && kh_run_item_at(run, ord[k - 1])->score->rank > rv) {
+        const kh_report_score *sv = kh_run_item_at(run, v)->score;
+        int yv = sv->year, rv = sv->rank;
+        while (k > 0) {
+            const kh_report_score *sk = kh_run_item_at(run, ord[k - 1])->score;
+            if (!kh_rank_before(yv, rv, sk->year, sk->rank))
+                break;
             ord[k] = ord[k - 1];
             k--;
         }

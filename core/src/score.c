@@ -744,37 +744,64 @@ static long long cents(double total)
 
 /* A score with its sort key and place, for kh_rank's sort. */
 typedef struct rank_key {
+    int year;
     long long cents;
     size_t index;
     kh_report_score *score;
 } rank_key;
 
+/* Latest year first (a year of 0, unknown, sorts last). */
+static int cmp_year(int a, int b)
+{
+    return a != b ? (a > b ? -1 : 1) : 0;
+}
+
 static int cmp_rank_key(const void *a, const void *b)
 {
     const rank_key *x = a, *y = b;
+    int c = cmp_year(x->year, y->year);
+    if (c)
+        return c;
     if (x->cents != y->cents)
         return x->cents > y->cents ? -1 : 1; /* highest total first */
     return x->index < y->index ? -1 : x->index > y->index; /* stable */
 }
 
+bool kh_rank_before(int year_a, int rank_a, int year_b, int rank_b)
+{
+    int c = cmp_year(year_a, year_b);
+    return c ? c < 0 : rank_a < rank_b;
+}
+
 int kh_cmp_rank_place(const void *a, const void *b)
 {
     const kh_rank_place *x = a, *y = b;
+    int c = cmp_year(x->year, y->year);
+    if (c)
+        return c;
     if (x->rank != y->rank)
         return x->rank < y->rank ? -1 : 1;
     return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Does a come before b: a later year, or the same year and a higher total? */
+static bool score_before(const kh_report_score *a, const kh_report_score *b)
+{
+    int c = cmp_year(a->year, b->year);
+    return c ? c < 0 : cents(a->total) > cents(b->total);
 }
 
 void kh_rank(kh_report_score **scores, size_t count)
 {
     if (!scores)
         return;
-    /* Highest total first, ties in the given order: qsort on (total, place)
-     * is that stable sort in O(n log n) (a batch ranks 100,000 reports). */
+    /* By year, then highest total first, ties in the given order: qsort on
+     * (year, total, place) is that stable sort in O(n log n) (a batch ranks
+     * 100,000 reports). */
     rank_key *keys = count > 1 ? malloc(count * sizeof *keys) : NULL;
     if (keys) {
         for (size_t i = 0; i < count; i++)
-            keys[i] = (rank_key){cents(scores[i]->total), i, scores[i]};
+            keys[i] = (rank_key){scores[i]->year, cents(scores[i]->total), i, scores[i]};
         qsort(keys, count, sizeof *keys, cmp_rank_key);
         for (size_t i = 0; i < count; i++)
             scores[i] = keys[i].score;
@@ -784,17 +811,21 @@ void kh_rank(kh_report_score **scores, size_t count)
     for (size_t i = 1; i < count; i++) {
         kh_report_score *x = scores[i];
         size_t j = i;
-        while (j > 0 && cents(scores[j - 1]->total) < cents(x->total)) {
+        while (j > 0 && score_before(x, scores[j - 1])) {
             scores[j] = scores[j - 1];
             j--;
         }
         scores[j] = x;
     }
+    /* ranks count from 1 in each year; equal totals share one */
+    size_t first = 0; /* of the current year */
     for (size_t i = 0; i < count; i++) {
-        if (i > 0 && cents(scores[i]->total) == cents(scores[i - 1]->total))
+        if (i > 0 && scores[i]->year != scores[i - 1]->year)
+            first = i;
+        if (i > first && cents(scores[i]->total) == cents(scores[i - 1]->total))
             scores[i]->rank = scores[i - 1]->rank;
         else
-            scores[i]->rank = (int)i + 1;
+            scores[i]->rank = (int)(i - first) + 1;
     }
 }
 

@@ -7,6 +7,8 @@
 #define KH_SCORE_INTERNAL_H
 
 #include "kaohe/score.h"
+#include <stdbool.h>
+
 #include "sandbox.h"
 
 /* The sandbox of rules (borrowed; lives as long as rules), or NULL. Each
@@ -14,12 +16,16 @@
  * indicator->script, libraries as "lib/<name>.lua". */
 kh_sandbox *kh_rules__sandbox(kh_rules *rules);
 
-/* An index with its rank (kh_rank's). kh_cmp_rank_place, for qsort, orders
- * by rank, ties by index: the display order of ranked results. */
+/* An index with its year and rank (kh_rank's). kh_cmp_rank_place, for
+ * qsort, orders by year (latest first; 0, unknown, last), then rank, ties by
+ * index: the display order of ranked results. kh_rank_before is the same
+ * order without the index. */
 typedef struct kh_rank_place {
+    int year;
     int rank;
     size_t index;
 } kh_rank_place;
 int kh_cmp_rank_place(const void *a, const void *b);
+bool kh_rank_before(int year_a, int rank_a, int year_b, int rank_b);
 
 #endif

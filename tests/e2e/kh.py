@@ -31,6 +31,20 @@ def run_json(*args, **kw):
     return p, data
 
 
+def assert_ranked_per_year(test, rows):
+    """rows: (year, total, rank) of the ranked results in display order.
+    kaohe ranks the reports of each assessment year among themselves
+    (highest total first; equal totals, to the cent, share a rank) and
+    shows the latest year first (0, unknown, last), then by rank."""
+    years = [y or 0 for y, _, _ in rows]
+    test.assertEqual(years, sorted(years, reverse=True), "latest year first")
+    for year in set(years):
+        mine = [(t, r) for y, t, r in rows if (y or 0) == year]
+        cents = [round(t * 100) for t, _ in mine]
+        want = [1 + sum(1 for o in cents if o > c) for c in cents]
+        test.assertEqual([r for _, r in mine], want, f"ranks of {year}")
+
+
 class KaoheTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -19,7 +19,7 @@ import unittest
 
 import yaml
 
-from kh import BIN, GOLD, REPORTS, SEEDS, KaoheTest, run, run_json
+from kh import BIN, GOLD, REPORTS, SEEDS, KaoheTest, assert_ranked_per_year, run, run_json
 
 BUILD = os.environ.get("KAOHE_BUILD_DIR", "")
 PLUGINS = os.path.join(BUILD, "plugins")
@@ -176,7 +176,10 @@ class BatchTest(BatchCase):
         self.assertEqual(list(data)[:3], ["run", "scheme", "results"])
         res = by_path(data)
         self.assertEqual(sorted(res), sorted(SEED_FILES))
-        self.assertEqual(sorted(r["rank"] for r in res.values()), [1, 2, 3, 4, 5])
+        # ranked per year: 2024 (wendeng, chengyang), 2022, 2021, 2017
+        assert_ranked_per_year(self, [(r["year"], r["total"], r["rank"])
+                                      for r in data["results"]])
+        self.assertEqual(sorted(r["rank"] for r in res.values()), [1, 1, 1, 1, 2])
         for path, r in res.items():
             self.assertEqual(r["sha256"], sha256(path))
             for key in ("unit_code", "unit_note", "unit_status", "unit_match", "warnings"):

@@ -18,7 +18,7 @@ import unittest
 import xml.etree.ElementTree as ET
 import zipfile
 
-from kh import FIXTURES
+from kh import FIXTURES, assert_ranked_per_year
 
 BUILD = os.environ.get("KAOHE_BUILD_DIR", "")
 MKOUTDIR = os.path.join(BUILD, "tests", "kh_mkoutdir")
@@ -146,8 +146,8 @@ class OutdirTest(unittest.TestCase):
         units = [r[1] for r in self.csv_rows[1:]]
         self.assertIn("<img src=x onerror=alert(1)>示范区", units)
         self.assertIn('hostile/<b>报告</b>&"x".txt', [r[-2] for r in self.csv_rows])
-        ranks = [int(r[0]) for r in self.csv_rows[1:] if r[0]]
-        self.assertEqual(ranks, sorted(ranks))
+        assert_ranked_per_year(self, [(int(r[3]) if r[3] else 0, float(r[4]), int(r[0]))
+                                      for r in self.csv_rows[1:] if r[0]])
         failed = self.csv_rows[-1]
         self.assertEqual(failed[0], "")
         self.assertIn("binary data", failed[-1])

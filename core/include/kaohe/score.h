@@ -87,8 +87,10 @@ int kh_report_score_adjust(kh_report_score *score, const kh_scheme *scheme,
                            const char *const *event_ids, size_t count,
                            kh_error *err);
 
-/* Rank by total, highest first; equal totals share a rank (1, 2, 2, 4);
- * ties keep input order for display. Sets ->rank. */
+/* Rank the reports of each assessment year among themselves (->year; 0,
+ * unknown, is a year of its own): by total, highest first; equal totals
+ * share a rank (1, 2, 2, 4). Reorders scores: latest year first, then by
+ * rank, ties in input order (the display order). Sets ->rank. */
 void kh_rank(kh_report_score **scores, size_t count);
 
 #ifdef __cplusplus
