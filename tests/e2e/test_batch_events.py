@@ -8,10 +8,9 @@ same bytes; overrides and events together."""
 import os
 import re
 import shutil
-import tempfile
 
-from kh import REPORTS, SEEDS, KaoheTest, run, run_json
-from test_batch import BUILD, PLUGINS, by_path, load, results_text_without_times, sha256
+from kh import REPORTS, SEEDS, run, run_json
+from test_batch import BatchCase, by_path, load, results_text_without_times, sha256
 
 SEED_FILES = [os.path.join(REPORTS, s + ".txt") for s in SEEDS]
 WENDENG = os.path.join(REPORTS, "wendeng-2024.txt")
@@ -33,26 +32,12 @@ def read(path, mode="r"):
         return f.read()
 
 
-class BatchEventsTest(KaoheTest):
-    def setUp(self):
-        if not os.path.isdir(PLUGINS):
-            self.skipTest("KAOHE_BUILD_DIR not set to the build tree")
-        self.tmp = tempfile.mkdtemp()
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def out(self, name="out"):
-        return os.path.join(self.tmp, name)
-
+class BatchEventsTest(BatchCase):
     def write(self, text, name="events.yaml"):
         path = os.path.join(self.tmp, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         return path
-
-    def batch(self, *args):
-        return run("batch", *args, timeout=300)
 
     def score(self, *args):
         p, data = run_json("score", "--format", "json", *args, *SEED_FILES)
