@@ -244,10 +244,15 @@ class EventsTest(KaoheTest):
         self.assertIn("no_such_event", p.stderr)
 
     def test_malformed_events_file(self):
-        ev = self.write("- {unit: 文登区}\n")
+        ev = self.write("# 2024\n- {unit: 文登区, event: demonstration}\n- {unit: 文登区}\n")
         p = run("score", "--events", ev, WENDENG)
         self.assertEqual(p.returncode, 2)
-        self.assertIn(ev, p.stderr)
+        self.assertIn(ev + ":3: events file: entry 2: 'event' is missing", p.stderr)
+        # an unknown id names its entry's line too
+        ev = self.write("- {unit: 文登区, event: demonstration}\n- {unit: 文登区, event: nope}\n")
+        p = run("score", "--events", ev, WENDENG)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(ev + ":2: event 'nope' is not an adjustment of scheme", p.stderr)
 
 
 class HostileRulesTest(KaoheTest):
