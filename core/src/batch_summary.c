@@ -276,7 +276,9 @@ static bool small_cents(double v, int16_t *out)
 /* The detail list of indicator result r, or 0 when it has none. */
 static uint32_t detail_of_result(pool *p, const kh_indicator_result *r, bool *ok)
 {
-    const char *expl = r->status != KH_STATUS_SCORED ? r->explanation : NULL;
+    /* the explanation of an indicator on the 待核查 list (kaohe.xlsx shows it
+     * there): not scored, or scored with facts missing */
+    const char *expl = r->status != KH_STATUS_SCORED || r->missing_count ? r->explanation : NULL;
     if (!r->error && !expl && !r->missing_count)
         return 0;
     uint32_t d[3] = {pool_str(p, r->error, ok), pool_str(p, expl, ok), 0};

@@ -12,7 +12,7 @@
  * byte (with the excluded flag) and the points as 16-bit cents (all of an
  * item's points as doubles in the pool when one does not read back
  * exactly); for the few indicators that carry them, the rule error, the
- * missing fact keys and (when not scored) the explanation, interned
+ * missing fact keys and (when on the 待核查 list) the explanation, interned
  * together; the 加分/扣分 adjustments (id, name, points) when there are
  * any. Extraction errors are interned as a list. Paths are borrowed.
  */
@@ -42,12 +42,12 @@ int kh_batch_summary_set(kh_batch_summary *s, size_t i, const kh_run_item *it);
 /* Item i as a light kh_run_item (see run.h): path, unit, unit code, unit
  * note, year, error; a score with total, grade, rank, unit and per
  * indicator status, points, excluded, error, missing keys and the
- * explanation of an indicator not scored, and the adjustments; facts
- * holding only the extraction errors (NULL when there are none). sha256 is NULL. Borrowed from s: the
- * item, its score and facts valid until the next call of
- * kh_batch_summary_item on s, its strings until s is freed (the path as
- * long as the caller keeps it). NULL when i was never set or out of
- * memory. */
+ * explanation of an indicator on the 待核查 list (not scored, or facts
+ * missing), and the adjustments; facts holding only the extraction errors
+ * (NULL when there are none). sha256 is NULL. Borrowed from s: the item,
+ * its score and facts valid until the next call of kh_batch_summary_item
+ * on s, its strings until s is freed (the path as long as the caller keeps
+ * it). NULL when i was never set or out of memory. */
 const kh_run_item *kh_batch_summary_item(kh_batch_summary *s, size_t i);
 
 /* Was item i set with a score and no error (a ranked report)? */

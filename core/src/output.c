@@ -434,6 +434,14 @@ size_t kh_output_review_count(const kh_report_score *s)
     return n;
 }
 
+double kh_output_adjust_sum(const kh_report_score *s)
+{
+    double sum = 0;
+    for (size_t a = 0; a < s->adjustments_count; a++)
+        sum += s->adjustments[a].points;
+    return sum;
+}
+
 void kh_output_ranking_table(FILE *out, const kh_input *inputs, kh_report_score *const *scores,
                              size_t count)
 {
@@ -473,8 +481,9 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
     fprintf(out, "%s  %s  (%s)\n\n", scheme->name, scheme->version, scheme->id);
     kh_output_ranking_table(out, inputs, scores, count);
 
-    /* indicator by district */
-    size_t ncols = 2 + scheme->indicators_count;
+    /* indicator by district, then 加分/扣分 when the scheme has them */
+    bool adjust = scheme->adjustments_count > 0;
+    size_t ncols = 2 + scheme->indicators_count + adjust;
     const char **h = calloc(ncols, sizeof *h);
     const char **row = calloc(ncols, sizeof *row);
     char (*cells)[32] = calloc(ncols, sizeof *cells);
@@ -483,6 +492,8 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
         h[1] = "单位";
         for (size_t k = 0; k < scheme->indicators_count; k++)
             h[2 + k] = scheme->indicators[k].id;
+        if (adjust)
+            h[ncols - 1] = "加分/扣分";
         kh_table *t = kh_table_new(ncols, h);
         for (size_t c = 2; c < ncols; c++)
             kh_table_align_right(t, c);
@@ -495,8 +506,13 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
             snprintf(cells[0], sizeof cells[0], "%d", s->rank);
             row[0] = cells[0];
             row[1] = kh_output_unit_label(&inputs[i]);
-            for (size_t k = 0; k < s->indicators_count && 2 + k < ncols; k++)
+            for (size_t k = 0; k < s->indicators_count && 2 + k < ncols - adjust; k++)
                 row[2 + k] = kh_cli_points_cell(&s->indicators[k], cells[2 + k], sizeof cells[0]);
+            if (adjust) {
+                double a = kh_output_adjust_sum(s);
+                snprintf(cells[ncols - 1], sizeof cells[0], "%s%.2f", a > 0 ? "+" : "", a);
+                row[ncols - 1] = cells[ncols - 1];
+            }
             kh_table_add(t, row);
             rows++;
         }
@@ -509,6 +525,22 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
     free(h);
     free(row);
     free(cells);
+
+    /* the 加分/扣分 events applied, unit by unit */
+    bool adj_header = false;
+    for (size_t n = 0; n < count; n++) {
+        const kh_report_score *s = scores[ord[n]];
+        for (size_t a = 0; s && a < s->adjustments_count; a++) {
+            if (!adj_header) {
+                fprintf(out, "\n加分/扣分\n");
+                adj_header = true;
+            }
+            char b[32];
+            fprintf(out, "  %s  %s %s%s\n", kh_output_unit_label(&inputs[ord[n]]),
+                    s->adjustments[a].name, s->adjustments[a].points > 0 ? "+" : "",
+                    kh_format_double(s->adjustments[a].points, b, sizeof b));
+        }
+    }
 
     /* the 待核查 list */
     bool header = false;
@@ -574,12 +606,13 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
     size_t *ord = kh_output_rank_order(scores, count);
     if (!ord)
         return;
+    bool adjust = scheme->adjustments_count > 0;
     fputs("rank,unit,year,total,grade,review,path", out);
     for (size_t k = 0; k < scheme->indicators_count; k++) {
         fputc(',', out);
         kh_output_csv_field(out, scheme->indicators[k].id);
     }
-    fputs(",error\r\n", out);
+    fputs(adjust ? ",adjustments,error\r\n" : ",error\r\n", out);
     for (size_t n = 0; n < count; n++) {
         size_t i = ord[n];
         const kh_report_score *s = scores[i];
@@ -610,6 +643,12 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
                 fputs("error", out);
             else if (!r->excluded && !r->indicator->monitor)
                 fputs(kh_format_double(round(r->points * 100) / 100, buf, sizeof buf), out);
+        }
+        if (adjust) {
+            fputc(',', out);
+            if (s)
+                fputs(kh_format_double(round(kh_output_adjust_sum(s) * 100) / 100, buf,
+                                       sizeof buf), out);
         }
         fputc(',', out);
         kh_output_csv_field(out, s ? "" : inputs[i].error);

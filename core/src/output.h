@@ -60,6 +60,10 @@ const char *kh_output_unit_label(const kh_input *in);
  * with facts missing. */
 size_t kh_output_review_count(const kh_report_score *s);
 
+/* The net 加分/扣分 of s (its caps included): what its total adds to its
+ * indicator points. */
+double kh_output_adjust_sum(const kh_report_score *s);
+
 /* The ranking table of `kaohe score` (排名 单位 年度 总分 等次 待核查 文件), the
  * scored results in rank order (also printed by `kaohe watch`). */
 void kh_output_ranking_table(FILE *out, const kh_input *inputs, kh_report_score *const *scores,

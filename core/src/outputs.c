@@ -37,12 +37,27 @@ static const char *unit_label(const kh_run_item *it)
     return u ? u : "单位未识别";
 }
 
+/* Does an indicator's result go on the 待核查 list: a rule error, facts
+ * missing, or scored on the facts there were with others missing (as
+ * `kaohe score` lists it, kh_output_review_count)? */
+static bool awaits_review(const kh_indicator_result *r)
+{
+    return r->status != KH_STATUS_SCORED || r->missing_count > 0;
+}
+
+/* Its 状态 on the 待核查 list. */
+static const char *review_label(const kh_indicator_result *r)
+{
+    if (r->status == KH_STATUS_ERROR)
+        return "规则错误";
+    return r->status == KH_STATUS_MISSING ? "缺少事实" : "部分事实缺失";
+}
+
 static size_t review_count(const kh_report_score *s)
 {
     size_t n = 0;
     for (size_t k = 0; s && k < s->indicators_count; k++)
-        if (s->indicators[k].status != KH_STATUS_SCORED)
-            n++;
+        n += awaits_review(&s->indicators[k]);
     return n;
 }
 
@@ -639,7 +654,7 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         const kh_run_item *it = kh_run_item_at(run, ord[i]);
         size_t need = !scored(it) || it->unit_note ? 1 : 0; /* this report's rows */
         for (size_t k = 0; scored(it) && k < it->score->indicators_count; k++)
-            need += it->score->indicators[k].status != KH_STATUS_SCORED;
+            need += awaits_review(&it->score->indicators[k]);
         need += scored(it) && it->facts ? kh_factset_error_count(it->facts) : 0;
         if (row + need > XL_LAST_ROW + 1) { /* Excel's row limit */
             left_out += need;
@@ -663,18 +678,18 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         const kh_report_score *sco = it->score;
         for (size_t k = 0; k < sco->indicators_count; k++) {
             const kh_indicator_result *r = &sco->indicators[k];
-            if (r->status == KH_STATUS_SCORED)
+            if (!awaits_review(r))
                 continue;
             char why[2048];
             xl_str(s, row, 0, unit_label(it), fm->text);
             xl_str(s, row, 1, r->indicator->id, fm->text);
             xl_str(s, row, 2, r->indicator->name, fm->text);
             if (r->status == KH_STATUS_ERROR) {
-                xl_str(s, row, 3, "规则错误", fm->error);
+                xl_str(s, row, 3, review_label(r), fm->error);
                 xl_str(s, row, 4, r->error, fm->wrap);
             } else {
                 join_missing(r, why, sizeof why);
-                xl_str(s, row, 3, "缺少事实", fm->missing);
+                xl_str(s, row, 3, review_label(r), fm->missing);
                 xl_str(s, row, 4, why, fm->wrap);
             }
             xl_str(s, row, 5, r->explanation, fm->wrap);
@@ -1242,7 +1257,9 @@ static void html_district(FILE *out, const kh_run *run, size_t idx, const kh_run
             fprintf(out, "%s / %s", fmt_points(r->points, pts, sizeof pts),
                     kh_format_double(ind->max, mx, sizeof mx));
         fputs("</td><td>", out);
-        if (r->status == KH_STATUS_SCORED)
+        if (r->status == KH_STATUS_SCORED && r->missing_count)
+            fputs("<span class=\"badge missing\">部分事实缺失</span>", out);
+        else if (r->status == KH_STATUS_SCORED)
             fputs("已评分", out);
         else
             fprintf(out, "<span class=\"badge %s\">%s</span>",
@@ -1308,7 +1325,7 @@ static void html_review(FILE *out, const kh_run *run, const size_t *ord)
         }
         for (size_t k = 0; k < it->score->indicators_count; k++) {
             const kh_indicator_result *r = &it->score->indicators[k];
-            if (r->status == KH_STATUS_SCORED)
+            if (!awaits_review(r))
                 continue;
             fputs("<tr><td>", out);
             h(out, unit_label(it));
@@ -1317,7 +1334,7 @@ static void html_review(FILE *out, const kh_run *run, const size_t *ord)
             fputs(" ", out);
             h(out, r->indicator->name);
             fputs("</td><td>", out);
-            fputs(r->status == KH_STATUS_ERROR ? "规则错误" : "缺少事实", out);
+            fputs(review_label(r), out);
             fputs("</td><td>", out);
             if (r->status == KH_STATUS_ERROR) {
                 h(out, r->error);

@@ -1,5 +1,7 @@
 """The kaohe binary end to end: help and version, exit codes, bad inputs,
 encodings, scoring stability, hostile rule scripts, number and plugins."""
+import csv
+import io
 import json
 import os
 import shutil
@@ -236,6 +238,24 @@ class EventsTest(KaoheTest):
         self.assertTrue(any(a["points"] == 3 for a in w["adjustments"]) or
                         abs(sum(a["points"] for a in w["adjustments"]) - 3) < 1e-9)
         self.assertEqual(sum(a["points"] for a in c["adjustments"]), -2)
+
+    def test_events_in_table_and_csv(self):
+        ev = self.write("- {unit: 威海市文登区, event: demonstration, reason: 示范}\n"
+                        "- {file: chengyang-2024.txt, event: judgment_not_executed}\n")
+        files = (WENDENG, os.path.join(REPORTS, "chengyang-2024.txt"))
+        p = run("score", "--format", "csv", "--events", ev, *files)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.reader(io.StringIO(p.stdout)))
+        col = rows[0].index("adjustments")
+        self.assertEqual(rows[0][col + 1], "error")
+        got = {r[1]: r[col] for r in rows[1:]}
+        self.assertEqual(got, {"威海市文登区": "3", "城阳区": "-2"})
+        p = run("score", "--events", ev, *files)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("加分/扣分", p.stdout)
+        self.assertRegex(p.stdout, r"\n加分/扣分\n  威海市文登区  获评全国或省级法治政府建设示范地区（项目） \+3\n"
+                                   r"  城阳区  不执行人民法院生效裁判 -2\n")
+        self.assertRegex(p.stdout, r"威海市文登区 .* \+3\.00\n")
 
     def test_unknown_event_is_a_config_error(self):
         ev = self.write("- {unit: 文登区, event: no_such_event}\n")
