@@ -62,6 +62,8 @@ static const struct bad_case {
     {FIX "bad-code.yaml", KH_ECONFIG, "6-digit", false},
     {FIX "bad-code.yaml", KH_ECONFIG, "already used", false},
     {FIX "bad-key.yaml", KH_ECONFIG, "shortname", true},
+    {FIX "bad-short.yaml", KH_ECONFIG, "units[1] 青岛市胶州市: short name '济南市' is the name of units[0]",
+     false},
     {FIX "no-such-registry.yaml", KH_ENOTFOUND, "cannot read", false},
 };
 

@@ -202,6 +202,17 @@ static size_t check_entries(const kh_registry *reg, kh_diag_list *diags)
                                  e->name, k);
                 errors++;
             }
+            /* a short name that is another unit's name: a report naming
+             * either could not be told apart (identify would find both) */
+            for (int pass = 0; pass < 2; pass++) {
+                const kh_registry_entry *sh = pass ? o : e, *nm = pass ? e : o;
+                if (strcmp(nm->name, sh->short_name) != 0)
+                    continue;
+                kh_diag_list_add(diags, false, reg->path, 0,
+                                 "units[%zu] %s: short name '%s' is the name of units[%zu]",
+                                 pass ? k : i, sh->name, sh->short_name, pass ? i : k);
+                errors++;
+            }
             if (e->code && o->code && strcmp(o->code, e->code) == 0) {
                 kh_diag_list_add(diags, false, reg->path, 0,
                                  "units[%zu] %s: code %s already used by units[%zu] %s", i,
