@@ -59,6 +59,7 @@ static const struct bad_case {
     bool has_line;
 } bad_cases[] = {
     {FIX "bad-level.yaml", KH_ECONFIG, "borough", true},
+    {FIX "bad-level-number.yaml", KH_ECONFIG, "6district", true},
     {FIX "bad-code.yaml", KH_ECONFIG, "6-digit", false},
     {FIX "bad-code.yaml", KH_ECONFIG, "already used", false},
     {FIX "bad-key.yaml", KH_ECONFIG, "shortname", true},

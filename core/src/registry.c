@@ -56,7 +56,7 @@ static const cyaml_schema_field_t unit_fields[] = {
     CYAML_FIELD_SEQUENCE("aliases", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, yaml_unit,
                          aliases, &alias_schema, 0, 64),
     /* level → yaml_unit.level */
-    CYAML_FIELD_ENUM("level", CYAML_FLAG_DEFAULT, yaml_unit, level, level_names,
+    CYAML_FIELD_ENUM("level", CYAML_FLAG_STRICT, yaml_unit, level, level_names,
                      sizeof level_names / sizeof level_names[0]),
     CYAML_FIELD_END};
 
