@@ -89,6 +89,8 @@ static const struct bad_case {
     {"- {unit: 文登区, event: a, event: b}\n", 1, "event"}, /* a key given twice */
     {"- {unit: 文登区, event: a\n", 2, ""},                  /* YAML syntax: line of the problem */
     {"- {unit: \xff\xfe, event: a}\n", 1, "UTF-8"},
+    {"- {unit: a, event: a}\n- {file: \"x\\ny.txt\", event: a}\n", 2,
+     "entry 2: 'file' has a line break or control character"},
 };
 
 START_TEST(test_events__malformed_files_name_file_and_line)

@@ -96,6 +96,12 @@ static const struct bad_case {
     {"- unit: \"\"\n  key: review.closed\n  value: 1\n  reason: r\n  author: a\n"
      "  date: 2025-03-06\n",
      1, "unit is empty"},
+    {"- unit: \"荣成市\\r\\n市\"\n  key: review.closed\n  value: 1\n  reason: r\n  author: a\n"
+     "  date: 2025-03-06\n",
+     1, "entry 1: unit has a line break or control character"},
+    {"- unit: 荣成市\n  key: review.closed\n  value: 1\n  reason: r\n  author: \"a\\tb\"\n"
+     "  date: 2025-03-06\n",
+     5, "entry 1: author has a line break"},
     {"- unit: 荣成市\n  key: review.closed\n  value: ~\n  reason: r\n  author: a\n"
      "  date: 2025-03-06\n",
      3, "value is empty"},

@@ -23,11 +23,12 @@ static const struct field {
     const char *name;
     size_t max;
     bool may_be_empty;
+    bool free_text; /* may hold line breaks (else printed on one line) */
 } FIELDS[] = {
-    {"unit", 256, false},
-    {"file", 4096, false},
-    {"event", 128, false},
-    {"reason", 1024, true},
+    {"unit", 256, false, false},
+    {"file", 4096, false, false},
+    {"event", 128, false, false},
+    {"reason", 1024, true, true},
 };
 enum { F_UNIT, F_FILE, F_EVENT, F_REASON, F_COUNT };
 
@@ -47,6 +48,16 @@ static int bad(kh_error *err, const char *path, int line, const char *fmt, ...)
 static int nomem(kh_error *err, const char *path)
 {
     return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
+}
+
+/* A line break or other control character (refused where a value is
+ * printed on one line: warnings name the unit or file). */
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
 }
 
 /* Read entry number i (0-based) from node n into *e. */
@@ -74,6 +85,10 @@ static int read_entry(const kh_ynode *n, size_t i, kh_event *e, const char *path
                        key->text, kh_ynode_describe(val, desc, sizeof desc));
         if (val->len == 0 && !FIELDS[f].may_be_empty)
             return bad(err, path, val->line, "entry %zu: '%s' is empty", i + 1, key->text);
+        if (!FIELDS[f].free_text && has_control(val->text))
+            return bad(err, path, val->line,
+                       "entry %zu: '%s' has a line break or control character", i + 1,
+                       key->text);
         if (val->len > FIELDS[f].max)
             return bad(err, path, val->line, "entry %zu: '%s' is longer than %zu bytes", i + 1,
                        key->text, FIELDS[f].max);

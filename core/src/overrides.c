@@ -387,6 +387,17 @@ static int read_file(const char *path, char **out, size_t *len, kh_error *err)
     return KH_OK;
 }
 
+/* A line break or other control character: refused in the fields that
+ * messages and tables print on one line (a unit folded over lines by YAML
+ * made a two-line warning; found by fuzz_overrides). */
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* Validate raw entry i and convert it into *o. */
 static int convert_entry(kh_override *o, const raw_override *r, size_t i,
                          const line_map *lines, const char *path, kh_error *err)
@@ -404,6 +415,14 @@ static int convert_entry(kh_override *o, const raw_override *r, size_t i,
     if (!*o->unit)
         return kh_error_set(err, KH_ECONFIG, path, key_line_of(lines, i, "unit"), 0,
                             "entry %zu: unit is empty", i + 1);
+    const struct {
+        const char *name, *text;
+    } one_line[] = {{"unit", o->unit}, {"value", o->value_raw}, {"author", o->author}};
+    for (size_t f = 0; f < sizeof one_line / sizeof one_line[0]; f++)
+        if (has_control(one_line[f].text))
+            return kh_error_set(err, KH_ECONFIG, path, key_line_of(lines, i, one_line[f].name),
+                                0, "entry %zu: %s has a line break or control character",
+                                i + 1, one_line[f].name);
     if (!valid_key(o->key))
         return kh_error_set(err, KH_ECONFIG, path, key_line_of(lines, i, "key"), 0,
                             "entry %zu: key '%s' is not a fact key (lower-case dotted "
