@@ -1956,6 +1956,26 @@ static void remove_tree(const char *path)
     rmdir(path);
 }
 
+/* verify: does the file at path still have the SHA-256 the run recorded?
+ * Prints "what path: missing" or "what path: changed: sha256 … recorded, …
+ * now" and counts a difference in *diffs. false when the file is missing. */
+static bool recorded_file_same(const char *what, const char *path, const char *recorded,
+                               size_t *diffs)
+{
+    char hex[KH_SHA256_HEX_SIZE];
+    if (!sha_file_hex(path, hex)) {
+        printf("%s %s: missing\n", what, path);
+        (*diffs)++;
+        return false;
+    }
+    if (strcmp(hex, recorded ? recorded : "") != 0) {
+        printf("%s %s: changed: sha256 %s recorded, %s now\n", what, path,
+               recorded ? recorded : "?", hex);
+        (*diffs)++;
+    }
+    return true;
+}
+
 int kh_batch_verify(kh_cli *cli, const char *outdir, unsigned jobs)
 {
     char path[4200];
@@ -2028,42 +2048,15 @@ int kh_batch_verify(kh_cli *cli, const char *outdir, unsigned jobs)
     opts.use_cache = true;
     opts.write_files = false;
     opts.progress = false;
-    if (m.registry_path) {
-        char hex[KH_SHA256_HEX_SIZE];
-        if (!sha_file_hex(m.registry_path, hex)) {
-            printf("unit registry %s: missing\n", m.registry_path);
-            diffs++;
-            opts.registry_path = NULL;
-        } else if (strcmp(hex, m.registry_sha256 ? m.registry_sha256 : "") != 0) {
-            printf("unit registry %s: changed: sha256 %s recorded, %s now\n", m.registry_path,
-                   m.registry_sha256 ? m.registry_sha256 : "?", hex);
-            diffs++;
-        }
-    }
-    if (m.overrides_path) {
-        char hex[KH_SHA256_HEX_SIZE];
-        if (!sha_file_hex(m.overrides_path, hex)) {
-            printf("overrides %s: missing\n", m.overrides_path);
-            diffs++;
-            opts.overrides_path = NULL;
-        } else if (strcmp(hex, m.overrides_sha256 ? m.overrides_sha256 : "") != 0) {
-            printf("overrides %s: changed: sha256 %s recorded, %s now\n", m.overrides_path,
-                   m.overrides_sha256 ? m.overrides_sha256 : "?", hex);
-            diffs++;
-        }
-    }
-    if (m.events_path) {
-        char hex[KH_SHA256_HEX_SIZE];
-        if (!sha_file_hex(m.events_path, hex)) {
-            printf("events %s: missing\n", m.events_path);
-            diffs++;
-            opts.events_path = NULL;
-        } else if (strcmp(hex, m.events_sha256 ? m.events_sha256 : "") != 0) {
-            printf("events %s: changed: sha256 %s recorded, %s now\n", m.events_path,
-                   m.events_sha256 ? m.events_sha256 : "?", hex);
-            diffs++;
-        }
-    }
+    /* a file the run read: missing now, the run is redone without it */
+    if (m.registry_path && !recorded_file_same("unit registry", m.registry_path,
+                                               m.registry_sha256, &diffs))
+        opts.registry_path = NULL;
+    if (m.overrides_path && !recorded_file_same("overrides", m.overrides_path,
+                                                m.overrides_sha256, &diffs))
+        opts.overrides_path = NULL;
+    if (m.events_path && !recorded_file_same("events", m.events_path, m.events_sha256, &diffs))
+        opts.events_path = NULL;
     if (!mkdtemp(tmpdir)) {
         fprintf(stderr, "kaohe: error: cannot create a temporary directory: %s\n",
                 strerror(errno));

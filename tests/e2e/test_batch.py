@@ -19,7 +19,7 @@ import unittest
 
 import yaml
 
-from kh import BIN, GOLD, REPORTS, SEEDS, KaoheTest, assert_ranked_per_year, run, run_json
+from kh import BIN, GOLD, REPORTS, SEEDS, SRC, KaoheTest, assert_ranked_per_year, run, run_json
 
 BUILD = os.environ.get("KAOHE_BUILD_DIR", "")
 PLUGINS = os.path.join(BUILD, "plugins")
@@ -445,6 +445,23 @@ class BatchTest(BatchCase):
         p = run("verify", out2)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn(f"scheme {rules}: changed", p.stdout)
+        # so is a unit registry changed or gone since the run
+        reg = os.path.join(self.tmp, "registry.yaml")
+        shutil.copy(os.path.join(SRC, "scoring-rules", "registry.yaml"), reg)
+        out3 = self.out("own-registry")
+        p = self.batch(d, "-o", out3, "--registry", reg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recorded = sha256(reg)
+        with open(reg, "a", encoding="utf-8") as f:
+            f.write("\n# edited after the run\n")
+        p = run("verify", out3)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn(f"unit registry {reg}: changed: sha256 {recorded} recorded, {sha256(reg)} "
+                      "now", p.stdout)
+        os.unlink(reg)
+        p = run("verify", out3)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn(f"unit registry {reg}: missing", p.stdout)
 
     def test_manifest_with_missing_file_goes_on(self):
         manifest = os.path.join(self.tmp, "manifest.yaml")
