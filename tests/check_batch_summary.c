@@ -21,12 +21,7 @@ static kh_test_run run_;
 
 static void setup(void)
 {
-    static char path[1024], events[1024];
-    snprintf(path, sizeof path, "%s/overrides/example.yaml", KH_FIXTURES_DIR);
-    snprintf(events, sizeof events, "%s/events/example.yaml", KH_FIXTURES_DIR);
-    kh_test_run_options opt = {.overrides = path, .events = events, .with_failed = 1,
-                               .with_hostile = 1, .title = "2024年度法治政府建设考核"};
-    ck_assert_msg(kh_test_run_build(&run_, &opt) == 0, "%s", run_.message);
+    ck_assert_msg(kh_test_run_build_example(&run_) == 0, "%s", run_.message);
 }
 
 static void teardown(void)

@@ -20,12 +20,7 @@
 
 #include "khp_test_host.h"
 
-static ls_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(ls_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(ls_state, ls_init)
 
 START_TEST(test_leaders_lits__figures_hold_one)
 {

@@ -19,12 +19,7 @@
 
 #include "khp_test_host.h"
 
-static legality_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(legality_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(legality_state, legality_init)
 
 #define FIGURES(st) {st->rate, st->rate_pre}
 

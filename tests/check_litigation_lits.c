@@ -23,12 +23,7 @@
 
 #include "khp_test_host.h"
 
-static lit_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(lit_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(lit_state, lit_init)
 
 #define HEAD(st)                                                                    \
     {(st)->rate, (st)->rate_pct_first, (st)->rate_bare, (st)->implied_all,          \

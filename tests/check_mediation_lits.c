@@ -22,12 +22,7 @@
 
 #include "khp_test_host.h"
 
-static mediation_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(mediation_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(mediation_state, mediation_init)
 
 START_TEST(test_mediation_lits__no_literal_no_figure)
 {

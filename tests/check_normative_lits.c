@@ -21,12 +21,7 @@
 
 #include "khp_test_host.h"
 
-static normative_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(normative_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(normative_state, normative_init)
 
 #define FIGURES(st)                                                                 \
     {(st)->filed_vo, (st)->filed_ov, (st)->filed_bare, (st)->rate, (st)->rate_pre,   \

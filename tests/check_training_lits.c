@@ -19,12 +19,7 @@
 
 #include "khp_test_host.h"
 
-static tr_state *new_state(const kh_host *h)
-{
-    void *state = NULL;
-    ck_assert_int_eq(tr_init(h, NULL, &state), KH_PLUGIN_OK);
-    return state;
-}
+KHP_TEST_NEW_STATE(tr_state, tr_init)
 
 #define FIGURES(st) {st->hours}
 

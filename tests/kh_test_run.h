@@ -292,4 +292,17 @@ static inline int kh_test_run_build(kh_test_run *t, const kh_test_run_options *o
     return 0;
 }
 
+/* The run most suites check: the seed reports with the example overrides
+ * and 加分/扣分 events of fixtures/, a failed input and the hostile report,
+ * under a title. Returns kh_test_run_build's result. */
+static inline int kh_test_run_build_example(kh_test_run *t)
+{
+    static char overrides[1024], events[1024];
+    snprintf(overrides, sizeof overrides, "%s/overrides/example.yaml", KH_FIXTURES_DIR);
+    snprintf(events, sizeof events, "%s/events/example.yaml", KH_FIXTURES_DIR);
+    kh_test_run_options opt = {.overrides = overrides, .events = events, .with_failed = 1,
+                               .with_hostile = 1, .title = "2024年度法治政府建设考核"};
+    return kh_test_run_build(t, &opt);
+}
+
 #endif

@@ -176,4 +176,15 @@ static inline void check_lits_let_through(const kh_host *h, const khp_litset *ls
     }
 }
 
+/* Defines `static type *new_state(const kh_host *h)`: the plugin's init
+ * (init_fn, a static of the included plugin source) with no configuration,
+ * which must succeed. */
+#define KHP_TEST_NEW_STATE(type, init_fn)                                          \
+    static type *new_state(const kh_host *h)                                       \
+    {                                                                              \
+        void *state = NULL;                                                        \
+        ck_assert_int_eq(init_fn(h, NULL, &state), KH_PLUGIN_OK);                  \
+        return state;                                                              \
+    }
+
 #endif

@@ -269,7 +269,7 @@ static void indicator_json(kh_json *j, const kh_indicator_result *r, const kh_ru
         kh_json_number(j, r->points);
     kh_json_kstring(j, "status", kh_status_name(r->status));
     kh_json_kbool(j, "monitor", ind->monitor);
-    kh_json_kbool(j, "review", r->status != KH_STATUS_SCORED || r->missing_count > 0);
+    kh_json_kbool(j, "review", kh_awaits_review(r));
     kh_json_key(j, "facts");
     kh_json_array(j);
     for (size_t i = 0; i < r->facts_count; i++) {
@@ -364,7 +364,7 @@ void kh_output_run_result_json(kh_json *j, const kh_run *run, const kh_run_item 
     kh_json_key(j, "review");
     kh_json_array(j);
     for (size_t k = 0; k < s->indicators_count; k++)
-        if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
+        if (kh_awaits_review(&s->indicators[k]))
             kh_json_string(j, s->indicators[k].indicator->id);
     kh_json_array_end(j);
     item_errors_json(j, it);
@@ -429,17 +429,8 @@ size_t kh_output_review_count(const kh_report_score *s)
 {
     size_t n = 0;
     for (size_t k = 0; k < s->indicators_count; k++)
-        if (s->indicators[k].status != KH_STATUS_SCORED || s->indicators[k].missing_count)
-            n++;
+        n += kh_awaits_review(&s->indicators[k]);
     return n;
-}
-
-double kh_output_adjust_sum(const kh_report_score *s)
-{
-    double sum = 0;
-    for (size_t a = 0; a < s->adjustments_count; a++)
-        sum += s->adjustments[a].points;
-    return sum;
 }
 
 void kh_output_ranking_table(FILE *out, const kh_input *inputs, kh_report_score *const *scores,
@@ -509,7 +500,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
             for (size_t k = 0; k < s->indicators_count && 2 + k < ncols - adjust; k++)
                 row[2 + k] = kh_cli_points_cell(&s->indicators[k], cells[2 + k], sizeof cells[0]);
             if (adjust) {
-                double a = kh_output_adjust_sum(s);
+                double a = kh_adjust_sum(s);
                 snprintf(cells[ncols - 1], sizeof cells[0], "%s%.2f", a > 0 ? "+" : "", a);
                 row[ncols - 1] = cells[ncols - 1];
             }
@@ -551,7 +542,7 @@ static void score_table(FILE *out, const kh_scheme *scheme, const kh_input *inpu
             continue;
         for (size_t k = 0; k < s->indicators_count; k++) {
             const kh_indicator_result *r = &s->indicators[k];
-            if (r->status == KH_STATUS_SCORED && !r->missing_count)
+            if (!kh_awaits_review(r))
                 continue;
             if (!header) {
                 fprintf(out, "\n待核查\n");
@@ -647,7 +638,7 @@ static void score_csv(FILE *out, const kh_scheme *scheme, const kh_input *inputs
         if (adjust) {
             fputc(',', out);
             if (s)
-                fputs(kh_format_double(round(kh_output_adjust_sum(s) * 100) / 100, buf,
+                fputs(kh_format_double(round(kh_adjust_sum(s) * 100) / 100, buf,
                                        sizeof buf), out);
         }
         fputc(',', out);

@@ -56,13 +56,8 @@ size_t *kh_output_rank_order(kh_report_score *const *scores, size_t count);
 /* A report's unit for tables: its name, or "单位未识别". */
 const char *kh_output_unit_label(const kh_input *in);
 
-/* How many indicators of s await review (待核查): not scored, or scored
- * with facts missing. */
+/* How many indicators of s await review (kh_awaits_review). */
 size_t kh_output_review_count(const kh_report_score *s);
-
-/* The net 加分/扣分 of s (its caps included): what its total adds to its
- * indicator points. */
-double kh_output_adjust_sum(const kh_report_score *s);
 
 /* The ranking table of `kaohe score` (排名 单位 年度 总分 等次 待核查 文件), the
  * scored results in rank order (also printed by `kaohe watch`). */

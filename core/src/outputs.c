@@ -37,12 +37,12 @@ static const char *unit_label(const kh_run_item *it)
     return u ? u : "单位未识别";
 }
 
-/* Does an indicator's result go on the 待核查 list: a rule error, facts
- * missing, or scored on the facts there were with others missing (as
- * `kaohe score` lists it, kh_output_review_count)? */
-static bool awaits_review(const kh_indicator_result *r)
+static size_t review_count(const kh_report_score *s)
 {
-    return r->status != KH_STATUS_SCORED || r->missing_count > 0;
+    size_t n = 0;
+    for (size_t k = 0; s && k < s->indicators_count; k++)
+        n += kh_awaits_review(&s->indicators[k]);
+    return n;
 }
 
 /* Its 状态 on the 待核查 list. */
@@ -51,14 +51,6 @@ static const char *review_label(const kh_indicator_result *r)
     if (r->status == KH_STATUS_ERROR)
         return "规则错误";
     return r->status == KH_STATUS_MISSING ? "缺少事实" : "部分事实缺失";
-}
-
-static size_t review_count(const kh_report_score *s)
-{
-    size_t n = 0;
-    for (size_t k = 0; s && k < s->indicators_count; k++)
-        n += awaits_review(&s->indicators[k]);
-    return n;
 }
 
 static bool scored(const kh_run_item *it)
@@ -71,16 +63,6 @@ static bool scored(const kh_run_item *it)
 static bool has_adjustments(const kh_scheme *sc)
 {
     return sc->adjustments_count > 0;
-}
-
-/* The net 加分/扣分 of a score (its caps included): what its total adds to
- * its indicator points. */
-static double adjust_sum(const kh_report_score *s)
-{
-    double sum = 0;
-    for (size_t a = 0; a < s->adjustments_count; a++)
-        sum += s->adjustments[a].points;
-    return sum;
 }
 
 /* Display order: scored items by year (latest first) and rank (ties in run
@@ -235,7 +217,7 @@ int kh_outputs_ranking_csv(FILE *out, const kh_run *run)
         if (has_adjustments(sc)) {
             fputc(',', out);
             if (s)
-                fputs(fmt_points(adjust_sum(s), buf, sizeof buf), out);
+                fputs(fmt_points(kh_adjust_sum(s), buf, sizeof buf), out);
         }
         fputc(',', out);
         csv_text(out, it->path);
@@ -451,7 +433,7 @@ static void sheet_ranking(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             c++;
         }
         if (sco && col_adjust < col_path)
-            xl_num(s, row, (lxw_col_t)col_adjust, adjust_sum(sco), fm->points, true);
+            xl_num(s, row, (lxw_col_t)col_adjust, kh_adjust_sum(sco), fm->points, true);
         xl_str(s, row, (lxw_col_t)col_path, it->path, fm->text);
         const char *note = sco ? it->unit_note : (it->error ? it->error : "未能处理");
         if (note)
@@ -524,7 +506,7 @@ static void sheet_points(xl_sheet *s, const xl_formats *fm, const kh_run *run,
             const kh_run_item *it = kh_run_item_at(run, ord[i]);
             if (!scored(it))
                 continue;
-            xl_num(s, row, c, adjust_sum(it->score), fm->points, true);
+            xl_num(s, row, c, kh_adjust_sum(it->score), fm->points, true);
             c++;
         }
         row++;
@@ -654,7 +636,7 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         const kh_run_item *it = kh_run_item_at(run, ord[i]);
         size_t need = !scored(it) || it->unit_note ? 1 : 0; /* this report's rows */
         for (size_t k = 0; scored(it) && k < it->score->indicators_count; k++)
-            need += awaits_review(&it->score->indicators[k]);
+            need += kh_awaits_review(&it->score->indicators[k]);
         need += scored(it) && it->facts ? kh_factset_error_count(it->facts) : 0;
         if (row + need > XL_LAST_ROW + 1) { /* Excel's row limit */
             left_out += need;
@@ -678,7 +660,7 @@ static void sheet_review(xl_sheet *s, const xl_formats *fm, const kh_run *run,
         const kh_report_score *sco = it->score;
         for (size_t k = 0; k < sco->indicators_count; k++) {
             const kh_indicator_result *r = &sco->indicators[k];
-            if (!awaits_review(r))
+            if (!kh_awaits_review(r))
                 continue;
             char why[2048];
             xl_str(s, row, 0, unit_label(it), fm->text);
@@ -1131,7 +1113,7 @@ static void html_heatmap(FILE *out, const kh_run *run, const size_t *ord)
             fputs("</td>", out);
         }
         if (has_adjustments(sc)) {
-            double adj = adjust_sum(s);
+            double adj = kh_adjust_sum(s);
             fprintf(out, "<td class=\"num\">%s%s</td>", adj > 0 ? "+" : "",
                     fmt_points(adj, pts, sizeof pts));
         }
@@ -1325,7 +1307,7 @@ static void html_review(FILE *out, const kh_run *run, const size_t *ord)
         }
         for (size_t k = 0; k < it->score->indicators_count; k++) {
             const kh_indicator_result *r = &it->score->indicators[k];
-            if (!awaits_review(r))
+            if (!kh_awaits_review(r))
                 continue;
             fputs("<tr><td>", out);
             h(out, unit_label(it));

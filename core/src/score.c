@@ -735,6 +735,19 @@ int kh_report_score_adjust(kh_report_score *score, const kh_scheme *scheme,
     return KH_OK;
 }
 
+bool kh_awaits_review(const kh_indicator_result *r)
+{
+    return r->status != KH_STATUS_SCORED || r->missing_count > 0;
+}
+
+double kh_adjust_sum(const kh_report_score *s)
+{
+    double sum = 0;
+    for (size_t a = 0; a < s->adjustments_count; a++)
+        sum += s->adjustments[a].points;
+    return sum;
+}
+
 /* ---- ranking -------------------------------------------------------------- */
 
 static long long cents(double total)

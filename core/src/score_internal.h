@@ -28,4 +28,13 @@ typedef struct kh_rank_place {
 int kh_cmp_rank_place(const void *a, const void *b);
 bool kh_rank_before(int year_a, int rank_a, int year_b, int rank_b);
 
+/* Is an indicator's result on the 待核查 list: a rule error, facts missing,
+ * or scored on the facts there were with others missing? (kaohe score's
+ * table and JSON and the office's files all ask this.) */
+bool kh_awaits_review(const kh_indicator_result *r);
+
+/* The net 加分/扣分 of s, its caps included: what its total adds to its
+ * indicator points. */
+double kh_adjust_sum(const kh_report_score *s);
+
 #endif
